@@ -1,0 +1,37 @@
+"""Production settings: refuse to start without the secrets and paths they need."""
+
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+
+
+def _required(name: str) -> str:
+    value = env.str(name, default="")
+    if not value:
+        raise ImproperlyConfigured(f"{name} must be set in production (see docs/operations.md).")
+    return value
+
+
+SECRET_KEY = _required("DJANGO_SECRET_KEY")
+ALLOWED_HOSTS = [h for h in _required("DJANGO_ALLOWED_HOSTS").split(",") if h.strip()]
+MOSTY_MASTER_KEY_FILE = _required("MOSTY_MASTER_KEY_FILE")
+MOSTY_AUDIT_SIGNING_KEY_FILE = _required("MOSTY_AUDIT_SIGNING_KEY_FILE")
+MOSTY_GENERATE_MISSING_KEYS = False
+if not env.bool("MOSTY_SKIP_KEY_FILE_CHECK", default=False) and not Path(MOSTY_MASTER_KEY_FILE).is_file():
+    raise ImproperlyConfigured(f"The master key file {MOSTY_MASTER_KEY_FILE} does not exist.")
+
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+LANGUAGE_COOKIE_SECURE = True
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+WHITENOISE_USE_FINDERS = False

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from mosty.api.api import api
+
+urlpatterns = [
+    path("", include("mosty.core.urls")),
+    path("accounts/", include("mosty.accounts.urls")),
+    path("tokens/", include("mosty.api.urls")),
+    path("webauthn/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
+    path("api/v1/", api.urls),
+    path("platform-admin/", admin.site.urls),
+]
+
+handler400 = "mosty.core.views.bad_request"
+handler403 = "mosty.core.views.permission_denied"
+handler404 = "mosty.core.views.page_not_found"
+handler500 = "mosty.core.views.server_error"

@@ -1,0 +1,45 @@
+"""The `mosty` command line.
+
+`mosty <command> ...` runs a Mosty or Django management command (`mosty demo`, `mosty serve`, `mosty init`,
+`mosty adduser`, `mosty audit verify`, `mosty audit head`); `mosty manage <command> ...` is the same door
+kept for Django's own commands (`mosty manage migrate`, `mosty manage shell`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+MOSTY_COMMANDS = {
+    "demo": "migrate, load the demo organisations and users, and serve on http://127.0.0.1:8000",
+    "serve": "serve the site (gunicorn) on 127.0.0.1:8000",
+    "init": "create the first organisation and its administrator",
+    "adduser": "add a user to an organisation with a role",
+    "audit": "audit trail: `verify` the hash chain, print the signed `head`",
+    "manage": "any Django management command (migrate, shell, createsuperuser, ...)",
+}
+
+
+def _usage() -> str:
+    lines = ["usage: mosty <command> [options]", "", "commands:"]
+    lines += [f"  {name:<9} {text}" for name, text in MOSTY_COMMANDS.items()]
+    lines += ["", "`mosty <command> --help` explains a command."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(_usage())
+        return 0
+    if args[0] == "manage":
+        args = args[1:] or ["help"]
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["mosty", *args])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
