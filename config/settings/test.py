@@ -21,3 +21,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # per-connection setting is on. Only the test settings turn it on (see docs/threat-model.md).
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"]["options"] = "-c mosty.audit_truncate_allowed=on"
+STATIC_ROOT = _TMP / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+MOSTY_DATA_DIR_FOR_TESTS = _TMP
