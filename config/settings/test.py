@@ -7,7 +7,7 @@ from pathlib import Path
 from .base import *  # noqa: F403
 from .base import DATABASES
 
-SECRET_KEY = "test-only-secret-key-not-for-production-0123456789abcdef"  # noqa: S105
+SECRET_KEY = "test-only-secret-key-not-for-production-0123456789abcdef"  # noqa: S105  # nosec B105
 _TMP = Path(tempfile.mkdtemp(prefix="mosty-test-keys-"))
 MOSTY_MASTER_KEY_FILE = str(_TMP / "master.key")
 MOSTY_AUDIT_SIGNING_KEY_FILE = str(_TMP / "audit-signing.key")

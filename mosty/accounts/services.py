@@ -130,14 +130,15 @@ def user_unlock(*, user: User, actor: User) -> None:
         audit_record(action="user.unlocked", actor=actor, object_type="user", object_id=user.pk)
 
 
-def user_end_all_sessions(*, user: User) -> None:
-    """End every session of `user`, everywhere, by changing the salt of the session auth hash."""
+def user_end_all_sessions(*, user: User, actor: User | None = None) -> None:
+    """End every session of `user`, everywhere, by changing the salt of the session auth hash.
+    `actor` is who asked (the user themself unless a platform admin did)."""
     from mosty.accounts.models import _new_session_salt
 
     with transaction.atomic():
         user.session_salt = _new_session_salt()
         user.save(update_fields=["session_salt"])
-        audit_record(action="user.sessions_ended", actor=user, object_type="user", object_id=user.pk)
+        audit_record(action="user.sessions_ended", actor=actor or user, object_type="user", object_id=user.pk)
 
 
 def totp_device_start(*, user: User) -> TOTPDevice:

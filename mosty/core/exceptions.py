@@ -108,3 +108,25 @@ class KeyFileMissing(MostyError):
     code = "key_file_missing"
     status = 500
     message = _("A key file is missing.")
+
+
+class MethodNotAllowed(MostyError):
+    code = "method_not_allowed"
+    status = 405
+    message = _("This method is not allowed here.")
+
+
+class InvalidRequest(ValidationFailed):
+    """The request's shape is wrong (a missing or mistyped parameter), as opposed to a domain rule."""
+
+    code = "invalid"
+    status = 422
+    message = _("The request is not valid.")
+
+
+class ServerError(MostyError):
+    """An unexpected failure. Its message never carries the underlying exception's text."""
+
+    code = "server_error"
+    status = 500
+    message = _("Something went wrong on our side. Nothing was changed.")

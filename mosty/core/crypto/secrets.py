@@ -11,7 +11,8 @@ import hashlib
 import hmac
 import secrets
 
-TOKEN_PREFIX = "mosty_"
+# A public prefix so secret scanners can spot leaked tokens; not itself secret.
+TOKEN_PREFIX = "mosty_"  # nosec B105
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud and typed by hand
 
 
