@@ -1,12 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from mosty.accounts.webauthn import CompletePasskeyVerificationView
 from mosty.api.api import api
 
 urlpatterns = [
     path("", include("mosty.core.urls")),
     path("accounts/", include("mosty.accounts.urls")),
     path("tokens/", include("mosty.api.urls")),
+    # Our completion view first: same URL as the library's, with lockout, a new session key and the audit.
+    path("webauthn/authentication/complete/", CompletePasskeyVerificationView.as_view(), name="passkey_complete"),
     path("webauthn/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
     path("api/v1/", api.urls),
     path("platform-admin/", admin.site.urls),

@@ -30,7 +30,7 @@ def _usage() -> str:
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-    if not args or args[0] in {"-h", "--help", "help"}:
+    if not args or args[0] in {"-h", "--help"} or args == ["help"]:
         print(_usage())
         return 0
     if args[0] == "manage":

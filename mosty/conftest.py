@@ -9,6 +9,13 @@ from typing import Any
 import pytest
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Build the .mo catalogues (gitignored) from the .po files, with Babel, before any test renders a page."""
+    from mosty.core.i18n import compile_messages
+
+    compile_messages()
+
+
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
     """Refuse connections to anything but the loopback interface and local sockets."""

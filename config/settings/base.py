@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp_webauthn",
+    # For its bundled Swagger UI files only (the API docs page loads nothing from a CDN).
+    "ninja",
     "mosty.core",
     "mosty.accounts",
     "mosty.api",
@@ -145,7 +147,9 @@ MOSTY_MAX_BODY_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# same-origin, not no-referrer: nothing is ever sent to another site, but browsers send `Origin: null` on
+# every POST under no-referrer, and Django's CSRF check (rightly) refuses that, so no form would work.
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
@@ -177,22 +181,26 @@ OTP_WEBAUTHN_RP_ID = env.str("MOSTY_WEBAUTHN_RP_ID", default="localhost")
 OTP_WEBAUTHN_RP_NAME = "Mosty"
 # Passkeys are a second factor only, never a way around the password.
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
-OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list(
-    "MOSTY_WEBAUTHN_ORIGINS", default=["http://localhost:8000"]
-)
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list("MOSTY_WEBAUTHN_ORIGINS", default=["http://localhost:8000"])
 OTP_TOTP_ISSUER = "Mosty"
+# The admin never shows a second factor's secret (TOTP key, QR code): a platform admin (or whoever holds
+# their session) must not be able to copy anyone's authenticator.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Logs carry no personal data: no request bodies, no user names, no IP addresses.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact": {"()": "mosty.core.log_filters.RedactExceptionMessages"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env.str("MOSTY_LOG_LEVEL", default="WARNING")},
     "loggers": {
         # django.request logs the path of every 4xx/5xx; paths never carry personal data (promise),
         # but keep it at ERROR so routine 404s from the access matrix are not logged at all.
-        "django.request": {"level": "ERROR"},
-        "django.security": {"level": "ERROR"},
+        "django.request": {"level": "ERROR", "filters": ["redact"]},
+        "django.security": {"level": "ERROR", "filters": ["redact"]},
+        "django.server": {"level": "ERROR"},
+        "gunicorn.access": {"level": "ERROR"},
     },
 }

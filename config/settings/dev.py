@@ -7,4 +7,4 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
     from mosty.core.bootstrap import dev_secret_key
 
-    SECRET_KEY = dev_secret_key(DATA_DIR)  # noqa: F405
+    SECRET_KEY = dev_secret_key(DATA_DIR)

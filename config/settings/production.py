@@ -14,7 +14,7 @@ def _required(name: str) -> str:
     value = env.str(name, default="")
     if not value:
         raise ImproperlyConfigured(f"{name} must be set in production (see docs/operations.md).")
-    return value
+    return str(value)
 
 
 SECRET_KEY = _required("DJANGO_SECRET_KEY")

@@ -21,9 +21,10 @@ NAV_ITEMS: list[tuple[str, Any, frozenset[str]]] = [
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
+    # Error pages can be rendered before the auth middleware ran (e.g. a bad Host header): no user then.
     membership = getattr(request, "membership", None)
-    user = request.user
-    if membership is None or not user.is_authenticated:
+    user = getattr(request, "user", None)
+    if membership is None or user is None or not user.is_authenticated:
         return {"nav_items": [], "memberships": [], "active_membership": None}
     items = []
     current = request.resolver_match.view_name if request.resolver_match else ""

@@ -6,10 +6,17 @@ from django.utils.translation import gettext_lazy as _
 
 class LoginForm(forms.Form):
     username = forms.CharField(
-        label=_("Username"), max_length=64, widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True})
+        label=_("Username"),
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autofocus": True, "autocapitalize": "none", "spellcheck": "false"}
+        ),
     )
     password = forms.CharField(
-        label=_("Password"), max_length=1024, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=_("Password"),
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
@@ -24,7 +31,7 @@ class OTPCodeForm(forms.Form):
     )
 
     def clean_code(self) -> str:
-        code = self.cleaned_data["code"].strip()
+        code: str = self.cleaned_data["code"].strip()
         if not code.isdigit():
             raise forms.ValidationError(_("Enter the six digits shown in your app."))
         return code

@@ -22,8 +22,8 @@ class ActiveOrganisationMiddleware:
         request.membership = None  # type: ignore[attr-defined]
         request.organisation = None  # type: ignore[attr-defined]
         user = request.user
-        if user.is_authenticated and user.is_verified():  # type: ignore[union-attr]
-            memberships = list(memberships_for_user(user))  # type: ignore[arg-type]
+        if user.is_authenticated and user.is_verified():  # type: ignore[attr-defined]
+            memberships = list(memberships_for_user(user))
             wanted = request.session.get(SESSION_KEY)
             chosen = next((m for m in memberships if m.organisation_id == wanted), None)
             if chosen is None and memberships:

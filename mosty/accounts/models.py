@@ -81,7 +81,7 @@ def _new_session_salt() -> str:
     return secrets.token_hex(16)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]
     """A person who logs in. Platform admins have `is_staff` and `is_superuser`.
 
     No e-mail, no phone, no IP address, no user agent: staff of these organisations are targets too.
@@ -102,7 +102,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Part of the session auth hash: changing it ends every session of this user at once.
     session_salt = models.CharField(max_length=32, default=_new_session_salt)
 
-    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "username"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -161,17 +161,18 @@ class RecoveryCodeDevice(Device):
             return False
         for stored in self.codes.filter(used_at__isnull=True):
             if secret_matches(code, stored.code_hash):
-                updated = RecoveryCode.objects.filter(pk=stored.pk, used_at__isnull=True).update(
-                    used_at=timezone.now()
-                )
+                updated = RecoveryCode.objects.filter(pk=stored.pk, used_at__isnull=True).update(used_at=timezone.now())
                 return updated == 1
         return False
 
     def remaining(self) -> int:
-        return self.codes.filter(used_at__isnull=True).count()
+        return int(self.codes.filter(used_at__isnull=True).count())
 
 
 class RecoveryCode(models.Model):
     device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
     code_hash = models.CharField(max_length=64)
     used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"recovery code {self.pk} ({'used' if self.used_at else 'unused'})"

@@ -35,9 +35,7 @@ def access_organisation_by_id(user: User, organisation_id: int) -> Organisation:
 def organisation_members(user: User, organisation: Organisation) -> QuerySet[Membership]:
     """Members of `organisation`, visible only to its own members."""
     access_membership_by_organisation_id(user, organisation.pk)
-    return (
-        Membership.objects.filter(organisation=organisation).select_related("user").order_by("user__username")
-    )
+    return Membership.objects.filter(organisation=organisation).select_related("user").order_by("user__username")
 
 
 def user_has_confirmed_device(user: User) -> bool:

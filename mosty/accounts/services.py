@@ -74,16 +74,22 @@ def user_create(
 
 
 def membership_set(*, user: User, organisation: Organisation, role: str, actor: User | None = None) -> Membership:
-    """Give `user` the `role` in `organisation`, creating or updating the membership."""
+    """Give `user` the `role` in `organisation`, creating or updating the membership. A changed role revokes the
+    user's API tokens for that organisation that the new role no longer allows."""
+    from mosty.api.services import api_tokens_revoke_for_membership_change
+
     if role not in Role.values:
         raise ValidationFailed(errors={"role": [f"Unknown role {role!r}."]})
     with transaction.atomic():
         membership, created = Membership.objects.select_for_update().get_or_create(
             user=user, organisation=organisation, defaults={"role": role}
         )
-        if not created and membership.role != role:
+        if not created and membership.role == role:
+            return membership
+        if not created:
             membership.role = role
             membership.save(update_fields=["role"])
+            api_tokens_revoke_for_membership_change(user=user, organisation=organisation, new_role=role, actor=actor)
         audit_record(
             action="membership.created" if created else "membership.role_changed",
             actor=actor,
@@ -95,8 +101,14 @@ def membership_set(*, user: User, organisation: Organisation, role: str, actor: 
 
 
 def membership_remove(*, membership: Membership, actor: User | None = None) -> None:
+    """Remove a membership, and revoke every API token the user had for that organisation."""
+    from mosty.api.services import api_tokens_revoke_for_membership_change
+
     with transaction.atomic():
         pk, organisation = membership.pk, membership.organisation
+        api_tokens_revoke_for_membership_change(
+            user=membership.user, organisation=organisation, new_role=None, actor=actor
+        )
         membership.delete()
         audit_record(
             action="membership.removed", actor=actor, organisation=organisation, object_type="membership", object_id=pk
@@ -168,6 +180,20 @@ def totp_device_create_confirmed(*, user: User, key_hex: str | None = None) -> T
     return device
 
 
+def totp_verify(*, user: User, token: str) -> TOTPDevice | None:
+    """The user's confirmed TOTP device that accepts `token` now, or None.
+
+    The device rows are locked while the code is checked, so two concurrent requests cannot both spend the
+    same code (a replay race); django-otp records the time step used and refuses it and every earlier one,
+    and throttles a device after failures.
+    """
+    with transaction.atomic():
+        for device in TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk"):
+            if device.verify_token(token):
+                return device
+    return None
+
+
 def recovery_codes_regenerate(*, user: User) -> list[str]:
     """Replace the user's recovery codes with new ones; return them (shown once, stored as hashes)."""
     codes = [new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
@@ -179,6 +205,31 @@ def recovery_codes_regenerate(*, user: User) -> list[str]:
         RecoveryCode.objects.bulk_create(RecoveryCode(device=device, code_hash=hash_secret(c)) for c in codes)
         audit_record(action="otp.recovery_codes_issued", actor=user, object_type="otp_device", object_id=device.pk)
     return codes
+
+
+def user_password_set(*, user: User, password: str, actor: User | None = None, validate_password: bool = True) -> None:
+    """Give `user` a new password (Argon2id). Their sessions end, since the session hash covers the password."""
+    from django.contrib.auth.password_validation import validate_password as check
+
+    if validate_password:
+        try:
+            check(password, user)
+        except ValidationError as exc:
+            raise _validation_failed(exc) from exc
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit_record(action="user.password_set", actor=actor, object_type="user", object_id=user.pk)
+
+
+def totp_device_replace(*, user: User, actor: User | None = None) -> TOTPDevice:
+    """Remove every TOTP device of `user` and enrol a new confirmed one with a new secret (`mosty demo
+    --reset-credentials`); the old secret stops working in the same transaction."""
+    with transaction.atomic():
+        removed, _ = TOTPDevice.objects.filter(user=user).delete()
+        if removed:
+            audit_record(action="otp.totp_removed", actor=actor, object_type="user", object_id=user.pk)
+        return totp_device_create_confirmed(user=user)
 
 
 def active_organisation_check(*, user: User, organisation_id: int) -> Membership:
@@ -197,10 +248,13 @@ __all__ = [
     "recovery_codes_regenerate",
     "totp_device_confirm",
     "totp_device_create_confirmed",
+    "totp_device_replace",
     "totp_device_start",
+    "totp_verify",
     "user_create",
     "user_end_all_sessions",
     "user_login_failed",
     "user_login_succeeded",
+    "user_password_set",
     "user_unlock",
 ]

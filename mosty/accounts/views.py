@@ -16,9 +16,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
+from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.utils import get_credential_model
 
 from mosty.accounts import selectors, services
 from mosty.accounts.forms import LoginForm, OTPCodeForm, RecoveryCodeForm, SwitchOrganisationForm
@@ -30,7 +33,6 @@ from mosty.core.views import render_error
 
 NEXT_SESSION_KEY = "mosty_next"
 ENROL_SESSION_KEY = "mosty_enrol_device"
-FRESH_CODES_SESSION_KEY = "mosty_fresh_recovery_codes"
 
 
 def _safe_next(request: HttpRequest, value: str | None) -> str:
@@ -43,27 +45,40 @@ def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
+def _is_verified(request: HttpRequest) -> bool:
+    """Whether this session passed the second factor (django-otp's middleware adds `is_verified`)."""
+    return bool(request.user.is_authenticated and getattr(request.user, "is_verified", lambda: False)())
+
+
+def _passkeys(user: User) -> list[Device]:
+    return list(get_credential_model().objects.filter(user=user, confirmed=True).order_by("pk"))
+
+
+def _show_recovery_codes(request: HttpRequest, codes: list[str], continue_url: str) -> HttpResponse:
+    """Show freshly issued recovery codes in this response only. They are never put in the session (the
+    session table would then hold usable second factors in plain text, in every backup)."""
+    return render(request, "accounts/recovery_codes.html", {"codes": codes, "continue_url": continue_url})
+
+
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
     """Step one: username and password. Unknown user, wrong password and locked account answer alike."""
-    if request.user.is_authenticated and request.user.is_verified():  # type: ignore[union-attr]
+    if _is_verified(request):
         return redirect(_safe_next(request, request.GET.get("next")))
     form = LoginForm(request.POST or None)
-    error = None
+    error: str | None = None
     if request.method == "POST" and form.is_valid():
-        user = authenticate(
-            request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
-        )
+        user = authenticate(request, username=form.cleaned_data["username"], password=form.cleaned_data["password"])
         if user is None:
-            error = InvalidCredentials().message
+            error = str(InvalidCredentials().message)
         else:
             next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
             auth_login(request, user)  # a new session key: no fixation
             request.session[NEXT_SESSION_KEY] = next_url
-            if not selectors.user_has_confirmed_device(cast(User, user)):
+            if not selectors.user_has_confirmed_device(user):
                 return redirect("accounts:enrol")
             return redirect("accounts:verify")
-    status = 200 if request.method == "GET" or error is None and not form.errors else 400
+    status = 200 if request.method == "GET" or (error is None and not form.errors) else 400
     return render(
         request,
         "accounts/login.html",
@@ -72,12 +87,20 @@ def login(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _finish_second_factor(request: HttpRequest, device: object) -> HttpResponse:
+def _finish_second_factor(request: HttpRequest, device: Device) -> HttpResponse:
     user = _user(request)
     otp_login(request, device)
+    # A new session key for the new privilege level, as at the password step.
+    request.session.cycle_key()
     services.user_login_succeeded(user=user)
     audit_record(action="user.logged_in", actor=user, object_type="user", object_id=user.pk)
     return redirect(_safe_next(request, request.session.pop(NEXT_SESSION_KEY, None)))
+
+
+def _locked_out(request: HttpRequest) -> HttpResponse:
+    auth_logout(request)
+    messages.error(request, str(InvalidCredentials().message))
+    return redirect("accounts:login")
 
 
 def _second_factor_failed(request: HttpRequest) -> HttpResponse | None:
@@ -86,9 +109,7 @@ def _second_factor_failed(request: HttpRequest) -> HttpResponse | None:
     services.user_login_failed(user=user)
     user.refresh_from_db(fields=["locked_until"])
     if user.is_locked():
-        auth_logout(request)
-        messages.error(request, str(InvalidCredentials().message))
-        return redirect("accounts:login")
+        return _locked_out(request)
     return None
 
 
@@ -96,42 +117,59 @@ def _second_factor_failed(request: HttpRequest) -> HttpResponse | None:
 def verify(request: HttpRequest) -> HttpResponse:
     """Step two: a TOTP code, a recovery code, or a passkey (the passkey goes through /webauthn/)."""
     user = _user(request)
-    if user.is_verified():  # type: ignore[attr-defined]
+    if _is_verified(request):
         return redirect(_safe_next(request, request.session.pop(NEXT_SESSION_KEY, None)))
+    user.refresh_from_db(fields=["locked_until"])
+    if user.is_locked():
+        # The account was locked after this session passed the password (e.g. by guesses in another
+        # session): the lock applies to every session still waiting for its second factor.
+        return _locked_out(request)
     if not selectors.user_has_confirmed_device(user):
         return redirect("accounts:enrol")
     code_form = OTPCodeForm(request.POST if "code" in request.POST else None)
     recovery_form = RecoveryCodeForm(request.POST if "recovery_code" in request.POST else None)
-    error = None
+    error: str | None = None
     if request.method == "POST":
         if code_form.is_bound and code_form.is_valid():
-            for device in TOTPDevice.objects.filter(user=user, confirmed=True):
-                allowed, _info = device.verify_is_allowed()
-                if allowed and device.verify_token(code_form.cleaned_data["code"]):
-                    return _finish_second_factor(request, device)
-            error = InvalidOTP().message
+            device = services.totp_verify(user=user, token=code_form.cleaned_data["code"])
+            if device is not None:
+                return _finish_second_factor(request, device)
+            error = str(InvalidOTP().message)
         elif recovery_form.is_bound and recovery_form.is_valid():
             recovery = RecoveryCodeDevice.objects.filter(user=user, confirmed=True).first()
             if recovery is not None and recovery.verify_token(recovery_form.cleaned_data["recovery_code"]):
                 audit_record(action="otp.recovery_code_used", actor=user, object_type="user", object_id=user.pk)
+                remaining = recovery.remaining()
                 messages.warning(
                     request,
-                    _("You used a recovery code. %(count)s are left; make new ones on the Security page.")
-                    % {"count": recovery.remaining()},
+                    ngettext(
+                        "You used a recovery code. %(count)s is left; make new ones on the Security page.",
+                        "You used a recovery code. %(count)s are left; make new ones on the Security page.",
+                        remaining,
+                    )
+                    % {"count": remaining},
                 )
                 return _finish_second_factor(request, recovery)
             error = _("That recovery code is not valid or was already used.")
-        else:
+        elif not (code_form.is_bound or recovery_form.is_bound):
             error = _("Enter a code.")
-        locked = _second_factor_failed(request)
-        if locked is not None:
-            return locked
-    has_passkey = user.webauthn_credentials.exists() if hasattr(user, "webauthn_credentials") else False
+        if error is not None and (code_form.is_bound or recovery_form.is_bound):
+            # A well-formed code was checked and refused: that is a guess, and guesses count toward the
+            # lockout. Malformed input is answered by the form and guesses nothing.
+            locked = _second_factor_failed(request)
+            if locked is not None:
+                return locked
+    invalid = error is not None or bool(code_form.errors) or bool(recovery_form.errors)
     return render(
         request,
         "accounts/verify.html",
-        {"code_form": code_form, "recovery_form": recovery_form, "error": error, "has_passkey": has_passkey},
-        status=400 if error else 200,
+        {
+            "code_form": code_form,
+            "recovery_form": recovery_form,
+            "error": error,
+            "has_passkey": bool(_passkeys(user)),
+        },
+        status=400 if invalid else 200,
     )
 
 
@@ -141,7 +179,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
     anyone else must verify with what they have, so a phished password cannot add a device."""
     user = _user(request)
     if selectors.user_has_confirmed_device(user):
-        if user.is_verified():  # type: ignore[attr-defined]
+        if _is_verified(request):
             return redirect("accounts:security")
         return redirect("accounts:verify")
     device = TOTPDevice.objects.filter(pk=request.session.get(ENROL_SESSION_KEY), user=user, confirmed=False).first()
@@ -154,10 +192,13 @@ def enrol(request: HttpRequest) -> HttpResponse:
         if services.totp_device_confirm(device=device, token=form.cleaned_data["code"]):
             request.session.pop(ENROL_SESSION_KEY, None)
             otp_login(request, device)
+            request.session.cycle_key()
             audit_record(action="user.logged_in", actor=user, object_type="user", object_id=user.pk)
-            request.session[FRESH_CODES_SESSION_KEY] = services.recovery_codes_regenerate(user=user)
-            return redirect("accounts:recovery_codes")
-        error = InvalidOTP().message
+            codes = services.recovery_codes_regenerate(user=user)
+            return _show_recovery_codes(
+                request, codes, _safe_next(request, request.session.pop(NEXT_SESSION_KEY, None))
+            )
+        error = str(InvalidOTP().message)
     uri = device.config_url
     qr_svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#111", light="#fff")
     return render(
@@ -177,11 +218,9 @@ def _base32(device: TOTPDevice) -> str:
 
 @require_http_methods(["GET"])
 def recovery_codes(request: HttpRequest) -> HttpResponse:
-    """Shows freshly issued recovery codes once; reloading the page does not show them again."""
-    codes = request.session.pop(FRESH_CODES_SESSION_KEY, None)
-    if not codes:
-        return redirect("accounts:security")
-    return render(request, "accounts/recovery_codes.html", {"codes": codes})
+    """Recovery codes are shown only in the response that issued them (enrolment or the Security page) and
+    are stored only as hashes, so there is nothing to show again here."""
+    return redirect("accounts:security")
 
 
 @require_http_methods(["GET", "POST"])
@@ -190,8 +229,8 @@ def security(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "regenerate_recovery_codes":
-            request.session[FRESH_CODES_SESSION_KEY] = services.recovery_codes_regenerate(user=user)
-            return redirect("accounts:recovery_codes")
+            codes = services.recovery_codes_regenerate(user=user)
+            return _show_recovery_codes(request, codes, reverse("accounts:security"))
         if action == "end_all_sessions":
             services.user_end_all_sessions(user=user)
             auth_logout(request)
@@ -204,7 +243,7 @@ def security(request: HttpRequest) -> HttpResponse:
         "accounts/security.html",
         {
             "totp_devices": TOTPDevice.objects.filter(user=user, confirmed=True),
-            "passkeys": list(user.webauthn_credentials.all()) if hasattr(user, "webauthn_credentials") else [],
+            "passkeys": _passkeys(user),
             "recovery_remaining": recovery.remaining() if recovery else 0,
         },
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -59,11 +60,21 @@ class ApiToken(models.Model):
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
         constraints = [
-            models.CheckConstraint(condition=models.Q(expires_at__gt=models.F("created_at")), name="api_token_expires_after_creation"),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")), name="api_token_expires_after_creation"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.prefix}…"
+
+    def clean(self) -> None:
+        if (
+            self.expires_at
+            and self.created_at
+            and self.expires_at - self.created_at > dt.timedelta(days=MAX_LIFETIME_DAYS)
+        ):
+            raise ValidationError({"expires_at": _("A token lives at most %(max)s days.") % {"max": MAX_LIFETIME_DAYS}})
 
     def status(self, *, now: dt.datetime | None = None) -> TokenStatus:
         if self.revoked_at is not None:

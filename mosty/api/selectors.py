@@ -22,7 +22,7 @@ def tokens_for_user(user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).select_related("organisation").order_by("-created_at", "-pk")
 
 
-def access_api_token_by_id(user: User, token_id: object) -> ApiToken:
+def access_api_token_by_id(user: User, token_id: int | str) -> ApiToken:
     """One of the user's own tokens; NotFound if it does not exist or belongs to someone else."""
     try:
         return tokens_for_user(user).get(pk=token_id)
@@ -44,7 +44,8 @@ def api_token_identify(secret: str) -> TokenIdentity:
     """The identity behind a presented token, or InvalidToken.
 
     Unknown, malformed, expired and revoked tokens, tokens of an inactive or locked user, of a user who is no
-    longer a member, of an inactive organisation, and tokens whose role now exceeds the member's role, all raise
+    longer a member (or was removed and added again since), of an inactive organisation, and tokens whose role
+    now exceeds the member's role, all raise
     the same InvalidToken: a caller cannot learn which. The token is found by its clear prefix, then compared
     with the stored hash in constant time.
     """
@@ -61,11 +62,15 @@ def api_token_identify(secret: str) -> TokenIdentity:
     token = next((c for c in candidates if secret_matches(secret, c.token_hash)), None)
     if token is None or token.user.is_locked():
         raise InvalidToken
-    member_role = (
+    membership = (
         Membership.objects.filter(user_id=token.user_id, organisation_id=token.organisation_id)
-        .values_list("role", flat=True)
+        .values_list("role", "created_at")
         .first()
     )
-    if member_role is None or token.role not in token_roles_for(member_role):
+    if membership is None:
+        raise InvalidToken
+    member_role, member_since = membership
+    # A token from before the current membership (the user was removed, then added again) stays dead.
+    if token.created_at < member_since or token.role not in token_roles_for(member_role):
         raise InvalidToken
     return TokenIdentity(token=token, user=token.user, organisation=token.organisation, role=token.role)

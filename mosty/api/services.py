@@ -45,9 +45,7 @@ def api_token_create(
     if not name:
         errors["name"] = [_("Give the token a name.")]
     if not 1 <= expires_in_days <= MAX_LIFETIME_DAYS:
-        errors["expires_in_days"] = [
-            _("A token lives between 1 and %(max)s days.") % {"max": MAX_LIFETIME_DAYS}
-        ]
+        errors["expires_in_days"] = [_("A token lives between 1 and %(max)s days.") % {"max": MAX_LIFETIME_DAYS}]
     with transaction.atomic():
         # Locked so that a concurrent role change or removal cannot slip between the check and the insert.
         membership = (
@@ -119,3 +117,31 @@ def api_token_mark_used(*, token: ApiToken) -> None:
         return
     ApiToken.objects.filter(pk=token.pk).exclude(last_used_at=today).update(last_used_at=today)
     token.last_used_at = today
+
+
+def api_tokens_revoke_for_membership_change(
+    *, user: User, organisation: Organisation, new_role: str | None, actor: User | None
+) -> int:
+    """Revoke the user's live tokens for `organisation` that `new_role` no longer allows (all of them when the
+    membership is removed, `new_role=None`). Called by the accounts services in their transaction, so a role
+    lowered and later raised again does not bring old tokens back. Returns how many were revoked."""
+    allowed: list[str] = token_roles_for(new_role) if new_role else []
+    with transaction.atomic():
+        now = timezone.now()
+        revoked = 0
+        live = ApiToken.objects.select_for_update().filter(
+            user=user, organisation=organisation, revoked_at__isnull=True
+        )
+        for token in live:
+            if token.role in allowed:
+                continue
+            ApiToken.objects.filter(pk=token.pk).update(revoked_at=now)
+            audit_record(
+                action="api_token.revoked_by_membership_change",
+                actor=actor,
+                organisation=organisation,
+                object_type="api_token",
+                object_id=token.pk,
+            )
+            revoked += 1
+    return revoked

@@ -73,8 +73,8 @@ def audit_record(
             object_id=str(object_id) if object_id not in (None, "") else "",
             prev_hash=head.hash if head else GENESIS_HASH,
         )
+        # SQLite and PostgreSQL both keep microseconds, so the hashed timestamp is the stored one.
         event.hash = link_hash(event.prev_hash, event_fields(event))
-        # Round-trip the timestamp through the database's precision before hashing it.
         event.save(force_insert=True)
     return event
 
@@ -101,7 +101,7 @@ def audit_verify(*, witness_heads: list[dict[str, Any]] | None = None) -> Verify
     prev_hash = GENESIS_HASH
     expected_seq = 1
     hashes_by_seq: dict[int, str] = {}
-    witness_seqs = {int(w.get("seq", -1)) for w in witness_heads or []}
+    witness_seqs = {_witness_seq(w) for w in witness_heads or []}
     for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
         if event.seq != expected_seq:
             return _broken(result, event.seq, f"sequence jumps from {expected_seq - 1} to {event.seq}")
@@ -122,6 +122,13 @@ def audit_verify(*, witness_heads: list[dict[str, Any]] | None = None) -> Verify
             result.witness_problems.append(problem)
             result.ok = False
     return result
+
+
+def _witness_seq(witness: dict[str, Any]) -> int:
+    try:
+        return int(witness.get("seq", -1))
+    except (TypeError, ValueError):
+        return -1  # malformed: reported by _check_witness
 
 
 def _broken(result: VerifyResult, seq: int, reason: str) -> VerifyResult:
@@ -153,6 +160,8 @@ def audit_head() -> dict[str, Any]:
 
 
 def _check_witness(witness: dict[str, Any], hashes_by_seq: dict[int, str]) -> str:
+    if witness.get("format") != HEAD_FORMAT:
+        return "a witness head is malformed (not a mosty audit head)"
     try:
         seq = int(witness["seq"])
         message = _head_message(seq, str(witness["hash"]), str(witness["at"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -19,8 +20,6 @@ def dev_secret_key(data_dir: Path) -> str:
     """Django's SECRET_KEY for dev and demo: generated once into the data directory."""
     path = data_dir / "keys" / "django-secret-key"
     if not path.exists():
-        try:
+        with contextlib.suppress(FileExistsError):
             write_private_file(path, secrets.token_urlsafe(50).encode())
-        except FileExistsError:
-            pass
     return path.read_text().strip()

@@ -85,7 +85,7 @@ class DenyByDefaultMiddleware:
         if not user.is_authenticated:
             query = urlencode({"next": request.get_full_path()}) if request.method == "GET" else ""
             return HttpResponseRedirect(reverse("accounts:login") + (f"?{query}" if query else ""))
-        if not user.is_verified() and not is_second_factor_path(path):  # type: ignore[union-attr]
+        if not user.is_verified() and not is_second_factor_path(path):  # type: ignore[attr-defined]
             return HttpResponseRedirect(reverse("accounts:verify"))
         return self.get_response(request)
 
@@ -97,7 +97,9 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+        )
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         if not request.path_info.startswith(settings.STATIC_URL):
             # Pages may carry personal data: never keep them in a shared or browser cache.

@@ -18,7 +18,9 @@ PASSWORD = "correct horse battery staple 42"
 def make_organisation(name: str | None = None, **kwargs: object) -> Organisation:
     n = next(_counter)
     return services.organisation_create(
-        name=name or f"Organisation {n}", slug=str(kwargs.pop("slug", f"org-{n}")), **kwargs  # type: ignore[arg-type]
+        name=name or f"Organisation {n}",
+        slug=str(kwargs.pop("slug", f"org-{n}")),
+        **kwargs,  # type: ignore[arg-type]
     )
 
 

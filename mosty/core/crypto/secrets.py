@@ -12,7 +12,7 @@ import hmac
 import secrets
 
 # A public prefix so secret scanners can spot leaked tokens; not itself secret.
-TOKEN_PREFIX = "mosty_"  # nosec B105
+TOKEN_PREFIX = "mosty_"  # noqa: S105  # nosec B105
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud and typed by hand
 
 

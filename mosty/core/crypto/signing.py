@@ -8,6 +8,7 @@ and a forged head does not carry a valid signature from this installation's key.
 from __future__ import annotations
 
 import base64
+import contextlib
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -32,10 +33,8 @@ def load_signing_key() -> Ed25519PrivateKey:
         pem = Ed25519PrivateKey.generate().private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        try:
+        with contextlib.suppress(FileExistsError):
             write_private_file(path, pem)
-        except FileExistsError:
-            pass
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise KeyFileMissing(f"{path} is not an Ed25519 private key.")

@@ -39,12 +39,13 @@ DROP FUNCTION IF EXISTS mosty_audit_refuse_change();
 
 def forward(apps, schema_editor):  # type: ignore[no-untyped-def]
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD)
+        # params=None: the SQL holds a literal % (RAISE format), which must not be read as a placeholder.
+        schema_editor.execute(FORWARD, params=None)
 
 
 def backward(apps, schema_editor):  # type: ignore[no-untyped-def]
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD)
+        schema_editor.execute(BACKWARD, params=None)
 
 
 class Migration(migrations.Migration):
