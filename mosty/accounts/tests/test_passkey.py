@@ -11,6 +11,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.sessions.middleware import SessionMiddleware
+from django.http import HttpResponse
 from django.test import RequestFactory
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -36,7 +37,7 @@ def _credential(user: User, n: int = 1) -> WebAuthnCredential:
 
 def _view_for(user: User) -> CompletePasskeyVerificationView:
     request = RequestFactory().post("/webauthn/authentication/complete/")
-    SessionMiddleware(lambda r: None).process_request(request)  # type: ignore[arg-type,return-value]
+    SessionMiddleware(lambda r: HttpResponse()).process_request(request)
     request.session.save()
     request.user = user
     view = CompletePasskeyVerificationView()
