@@ -19,10 +19,6 @@ from mosty.api.forms import ApiTokenCreateForm
 from mosty.core.exceptions import NotFound, ValidationFailed
 from mosty.core.views import render_error
 
-# The new token's secret waits here for one display, then is removed (never in a URL, never in a message).
-# The constant is the session key's name, not a secret.
-FRESH_TOKEN_SESSION_KEY = "mosty_fresh_api_token"  # noqa: S105  # nosec B105
-
 
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
@@ -30,7 +26,10 @@ def _user(request: HttpRequest) -> User:
 
 @require_GET
 def token_list(request: HttpRequest) -> HttpResponse:
-    fresh = request.session.pop(FRESH_TOKEN_SESSION_KEY, None)
+    return _render_list(request)
+
+
+def _render_list(request: HttpRequest, *, fresh: dict[str, str] | None = None) -> HttpResponse:
     page = Paginator(selectors.tokens_for_user(_user(request)), 50).get_page(request.GET.get("page"))
     return render(request, "api/token_list.html", {"page": page, "fresh": fresh})
 
@@ -58,8 +57,8 @@ def token_create(request: HttpRequest) -> HttpResponse:
                 for error in errors:
                     form.add_error(field if field in form.fields else None, error)
         else:
-            request.session[FRESH_TOKEN_SESSION_KEY] = {"name": issued.token.name, "secret": issued.plaintext}
-            return redirect("api_tokens:list")
+            # The secret is shown in this response only: never stored (not even in the session), never in a URL.
+            return _render_list(request, fresh={"name": issued.token.name, "secret": issued.plaintext})
     return render(
         request,
         "api/token_create.html",
