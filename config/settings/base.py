@@ -28,6 +28,10 @@ MOSTY_MASTER_KEY_FILE = env.str("MOSTY_MASTER_KEY_FILE", default=str(DATA_DIR / 
 MOSTY_AUDIT_SIGNING_KEY_FILE = env.str(
     "MOSTY_AUDIT_SIGNING_KEY_FILE", default=str(DATA_DIR / "keys" / "audit-signing.key")
 )
+# Master keys still accepted for unwrapping while `mosty keys rotate-master` runs (comma-separated paths).
+MOSTY_PREVIOUS_MASTER_KEY_FILES: list[str] = env.list("MOSTY_PREVIOUS_MASTER_KEY_FILES", default=[])
+# The KeyProvider implementation (a KMS, HSM or Vault provider can replace the file-based one).
+MOSTY_KEY_PROVIDER = env.str("MOSTY_KEY_PROVIDER", default="mosty.core.crypto.keyprovider.FileKeyProvider")
 # Whether missing key files may be generated on first use (dev and demo yes, production no).
 MOSTY_GENERATE_MISSING_KEYS = env.bool("MOSTY_GENERATE_MISSING_KEYS", default=True)
 
@@ -49,6 +53,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "mosty.core.middleware.IsolatedContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "mosty.core.middleware.SecurityHeadersMiddleware",
     "mosty.core.middleware.BodySizeLimitMiddleware",

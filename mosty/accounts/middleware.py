@@ -10,6 +10,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from mosty.accounts.selectors import memberships_for_user
+from mosty.core.crypto.keyring import acting_as
 
 SESSION_KEY = "mosty_active_organisation"
 
@@ -32,4 +33,7 @@ class ActiveOrganisationMiddleware:
             if chosen is not None:
                 request.membership = chosen  # type: ignore[attr-defined]
                 request.organisation = chosen.organisation  # type: ignore[attr-defined]
+            # Encrypted values in this request decrypt with the active organisation's keys, and nobody else's.
+            with acting_as(chosen.organisation_id if chosen is not None else None):
+                return self.get_response(request)
         return self.get_response(request)

@@ -7,12 +7,13 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
 
+from mosty.core.crypto.fields import EncryptedRecord, EncryptedTextField
 from mosty.core.crypto.secrets import normalise_recovery_code, secret_matches
 
 
@@ -81,7 +82,7 @@ def _new_session_salt() -> str:
     return secrets.token_hex(16)
 
 
-class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]
+class User(EncryptedRecord, AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]
     """A person who logs in. Platform admins have `is_staff` and `is_superuser`.
 
     No e-mail, no phone, no IP address, no user agent: staff of these organisations are targets too.
@@ -93,7 +94,8 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
         unique=True,
         validators=[RegexValidator(r"^[a-z0-9][a-z0-9._-]{1,63}$", _("Lower-case letters, digits, . _ - only."))],
     )
-    display_name = models.CharField(_("display name"), max_length=120, blank=True, default="")
+    # Staff are targets too: the name is encrypted (installation scope: readable by verified staff only).
+    display_name = EncryptedTextField(_("display name"), null=True, blank=True, validators=[MaxLengthValidator(120)])
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("platform administrator"), default=False)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -112,7 +114,8 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
         verbose_name_plural = _("users")
 
     def __str__(self) -> str:
-        return self.display_name or self.username
+        # The username, not the (encrypted) display name: __str__ ends up in logs, admin messages and errors.
+        return self.username
 
     def get_session_auth_hash(self) -> str:
         from django.utils.crypto import salted_hmac

@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from mosty.accounts.models import Membership, Organisation, RecoveryCode, RecoveryCodeDevice, Role, User
 from mosty.core.audit import audit_record
+from mosty.core.crypto.keyring import default_scope
 from mosty.core.crypto.secrets import hash_secret, new_recovery_code
 from mosty.core.exceptions import Conflict, ValidationFailed
 
@@ -67,7 +68,7 @@ def user_create(
     except ValidationError as exc:
         raise _validation_failed(exc) from exc
     user.set_password(password)
-    with transaction.atomic():
+    with transaction.atomic(), default_scope(None):
         user.save()
         audit_record(action="user.created", actor=actor, object_type="user", object_id=user.pk)
     return user

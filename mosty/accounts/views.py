@@ -28,6 +28,7 @@ from mosty.accounts.forms import LoginForm, OTPCodeForm, RecoveryCodeForm, Switc
 from mosty.accounts.middleware import SESSION_KEY as ACTIVE_ORG_SESSION_KEY
 from mosty.accounts.models import RecoveryCodeDevice, User
 from mosty.core.audit import audit_record
+from mosty.core.crypto.keyring import prefetch_data_keys
 from mosty.core.exceptions import InvalidCredentials, InvalidOTP, MostyError, NotFound
 from mosty.core.views import render_error
 
@@ -275,6 +276,8 @@ def members(request: HttpRequest) -> HttpResponse:
     if organisation is None:
         return render(request, "accounts/members.html", {"page": None})
     page = Paginator(selectors.organisation_members(_user(request), organisation), 50).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    prefetch_data_keys(m.user.data_key_id for m in page.object_list)  # display names: one query, not one per row
     return render(request, "accounts/members.html", {"page": page})
 
 

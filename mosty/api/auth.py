@@ -14,6 +14,7 @@ from ninja.security.http import HttpBearer
 
 from mosty.api import selectors, services
 from mosty.api.selectors import TokenIdentity
+from mosty.core.crypto.keyring import enter_scope_for_request
 from mosty.core.exceptions import InvalidToken
 
 
@@ -33,6 +34,8 @@ class TokenAuth(HttpBearer):
         # The API acts as the token's user in the token's organisation, whatever session cookie came along.
         request.user = identity.user
         request.organisation = identity.organisation  # type: ignore[attr-defined]
+        # Encrypted values in this request decrypt with the token's organisation's keys only.
+        enter_scope_for_request(identity.organisation.pk)
         request.membership = None  # type: ignore[attr-defined]
         return identity
 

@@ -4,6 +4,7 @@ selectors that take the acting user: a token sees its own organisation and nothi
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -13,6 +14,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from mosty.accounts import selectors as accounts_selectors
 from mosty.accounts.models import Membership, OrganisationKind, Role
 from mosty.api.auth import identity
+from mosty.core.crypto.keyring import prefetch_data_keys
 
 router = Router(tags=["organisation"])
 
@@ -55,7 +57,7 @@ class MemberOut(Schema):
 
     @staticmethod
     def resolve_display_name(obj: Membership) -> str:
-        return obj.user.display_name
+        return obj.user.display_name or ""
 
     @staticmethod
     def resolve_member_since(obj: Membership) -> dt.date:
@@ -64,6 +66,16 @@ class MemberOut(Schema):
 
 class MembersPagination(PageNumberPagination):
     """Page numbers from 1; 50 members a page unless `page_size` asks for fewer (at most 100)."""
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Membership], pagination: Any, request: HttpRequest, **params: Any
+    ) -> Any:
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        items = list(page[self.items_attribute])
+        # One query unwraps every display name's data key on the page (no N+1).
+        prefetch_data_keys(m.user.data_key_id for m in items)
+        page[self.items_attribute] = items
+        return page
 
 
 @router.get("/me", response=MeOut, summary="Who this token acts as", tags=["token"])

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -71,6 +72,17 @@ def is_second_factor_path(path: str) -> bool:
     if path.startswith(SECOND_FACTOR_PATH_PREFIXES):
         return True
     return url_name(path) in SECOND_FACTOR_URL_NAMES
+
+
+class IsolatedContextMiddleware:
+    """Runs each request in a fresh copy of the context, so nothing set in context variables during one request
+    (the acting organisation and its unwrapped keys) can outlive it in a reused worker thread."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return contextvars.copy_context().run(self.get_response, request)
 
 
 class DenyByDefaultMiddleware:

@@ -32,3 +32,65 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
+
+
+class KeyPurpose(models.TextChoices):
+    DATA = "data", _("wraps data keys")
+    INDEX = "index", _("derives blind-index keys")
+
+
+class OrganisationKey(models.Model):
+    """An organisation's key-encryption key (or blind-index root key), stored wrapped by the master key.
+
+    `organisation` is empty for the installation's own scope (staff data that belongs to no organisation).
+    Rotation adds a new version and moves the data keys to it; the old version is then retired.
+    """
+
+    organisation = models.ForeignKey("accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT)
+    purpose = models.CharField(max_length=8, choices=KeyPurpose.choices, default=KeyPurpose.DATA)
+    version = models.PositiveIntegerField()
+    master_key_id = models.CharField(max_length=16)
+    wrapped = models.BinaryField()
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "purpose", "version"], name="okey_unique_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"okey {self.organisation_id or 'installation'}/{self.purpose}/v{self.version}"
+
+
+class DataKey(models.Model):
+    """One record's data key. The key itself exists only wrapped, once per organisation allowed to read the
+    record (`WrappedDataKey`). Shredding deletes every wrapping: the record's ciphertexts are then noise."""
+
+    owner = models.ForeignKey(
+        "accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    shredded_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"data key {self.pk}"
+
+
+class WrappedDataKey(models.Model):
+    """A data key wrapped under one organisation's key-encryption key."""
+
+    data_key = models.ForeignKey(DataKey, on_delete=models.CASCADE, related_name="wrappings")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    organisation_key = models.ForeignKey(OrganisationKey, on_delete=models.PROTECT, related_name="wrappings")
+    wrapped = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["data_key", "organisation"], name="one_wrapping_per_org")]
+
+    def __str__(self) -> str:
+        return f"wrapping of {self.data_key_id} for {self.organisation_id or 'installation'}"

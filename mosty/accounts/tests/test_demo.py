@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from mosty.accounts.demo import ORGANISATIONS, USERS, format_credentials, load_demo
 from mosty.accounts.models import Membership, Organisation, Role, User
 from mosty.core.audit import audit_verify
+from mosty.core.crypto.keyring import acting_as
 from mosty.core.crypto.passphrase import WORDS, new_passphrase
 from mosty.core.exceptions import Conflict
 from mosty.core.models import AuditEvent
@@ -61,7 +62,11 @@ def test_first_run_creates_a_realistic_demo_and_returns_working_credentials():
     assert [u.username for u in User.objects.all() if u.memberships.count() == 2] == ["anna.becker"]
 
     # Display names in Latin (Czech, German), Ukrainian and Russian Cyrillic; usernames ASCII.
-    names = list(User.objects.values_list("display_name", flat=True))
+    # Stored encrypted (the column holds only ciphertext); readable in the installation scope.
+    stored = list(User.objects.values_list("display_name", flat=True))
+    assert all(value is not None and value.startswith("m1:") for value in stored)
+    with acting_as(None):
+        names = [u.display_name for u in User.objects.all()]
     assert any(re.search("[ěščřžůň]", n) for n in names), "Czech"
     assert any(n in {"Lukas Hoffmann", "Anna Becker", "Sabine Wolf"} for n in names), "German"
     assert any(re.search("[іїєґ]", n.lower()) for n in names), "Ukrainian Cyrillic"

@@ -1,0 +1,274 @@
+"""The key hierarchy: master key -> organisation keys -> one data key per record.
+
+Threats:
+- a stolen database: organisation keys are wrapped by the master key (outside the database), data keys by
+  organisation keys, values by data keys;
+- one organisation reading another's records: a data key is unwrapped only through a wrapping made for the
+  *acting* organisation (`acting_as`), which exists for the owner and for organisations a record was
+  explicitly shared with (a referral), and for nobody else;
+- data kept too long: `data_key_shred` deletes every wrapping of a record's key, so its ciphertexts can never
+  be read again, by anyone, from any backup made afterwards.
+
+Unwrapped keys live only in the memory of one `acting_as` block (a web request, a command), never longer.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from mosty.core.crypto import aead
+from mosty.core.crypto.errors import KeyNotAvailable, NoActingOrganisation, RecordShredded
+from mosty.core.crypto.keyprovider import get_key_provider
+from mosty.core.models import DataKey, KeyPurpose, OrganisationKey, WrappedDataKey
+
+INSTALLATION = "installation"
+
+
+@dataclass
+class _Scope:
+    organisation_id: int | None  # None: the installation's own scope
+    installation: bool = True  # may read installation-scope records (staff data), e.g. any verified staff member
+    keks: dict[int, bytes] = field(default_factory=dict)
+    data_keys: dict[int, bytes] = field(default_factory=dict)
+
+
+_scope: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar("mosty_acting_scope", default=None)
+
+
+@contextmanager
+def acting_as(organisation_id: int | None, *, installation: bool = True) -> Iterator[None]:
+    """Read and write encrypted values on behalf of `organisation_id` (None: the installation scope only).
+    `installation` also allows reading installation-scope records (staff display names)."""
+    token = _scope.set(_Scope(organisation_id, installation=installation or organisation_id is None))
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+def enter_scope_for_request(organisation_id: int | None) -> None:
+    """Set the acting scope until the end of the current request. Only safe under
+    `mosty.core.middleware.IsolatedContextMiddleware`, which runs each request in its own context."""
+    _scope.set(_Scope(organisation_id))
+
+
+@contextmanager
+def default_scope(organisation_id: int | None) -> Iterator[None]:
+    """`acting_as(organisation_id)` unless a scope is already set (services called from commands and jobs)."""
+    if _scope.get() is not None:
+        yield
+        return
+    with acting_as(organisation_id):
+        yield
+
+
+def _current() -> _Scope:
+    scope = _scope.get()
+    if scope is None:
+        raise NoActingOrganisation("no acting organisation is set")
+    return scope
+
+
+def acting_organisation_id() -> int | None:
+    return _current().organisation_id
+
+
+def _org_q(organisation_id: int | None) -> Q:
+    return Q(organisation__isnull=True) if organisation_id is None else Q(organisation_id=organisation_id)
+
+
+def _label(organisation_id: int | None) -> str:
+    return str(organisation_id) if organisation_id is not None else INSTALLATION
+
+
+def _okey_context(okey: OrganisationKey) -> bytes:
+    return f"mosty/okey/v1/{_label(okey.organisation_id)}/{okey.purpose}/{okey.version}".encode()
+
+
+def _dkey_context(data_key_id: int, organisation_id: int | None, okey_id: int) -> bytes:
+    return f"mosty/dkey/v1/{data_key_id}/{_label(organisation_id)}/{okey_id}".encode()
+
+
+def active_organisation_key(organisation_id: int | None, purpose: str = KeyPurpose.DATA) -> OrganisationKey:
+    """The organisation's active key for `purpose`, created (wrapped by the master key) on first use."""
+    existing = (
+        OrganisationKey.objects.filter(_org_q(organisation_id), purpose=purpose, is_active=True)
+        .order_by("-version")
+        .first()
+    )
+    if existing is not None:
+        return existing
+    return organisation_key_create(organisation_id=organisation_id, purpose=purpose)
+
+
+def organisation_key_create(*, organisation_id: int | None, purpose: str = KeyPurpose.DATA) -> OrganisationKey:
+    """A new version of the organisation's key, wrapped under the current master key. Rotation uses it too;
+    the caller retires the previous version once nothing refers to it."""
+    with transaction.atomic():
+        last = (
+            OrganisationKey.objects.select_for_update()
+            .filter(_org_q(organisation_id), purpose=purpose)
+            .order_by("-version")
+            .first()
+        )
+        okey = OrganisationKey(
+            organisation_id=organisation_id, purpose=purpose, version=(last.version + 1) if last else 1
+        )
+        provider = get_key_provider()
+        okey.master_key_id, okey.wrapped = provider.wrap(aead.new_key(), context=_okey_context(okey))
+        okey.save()
+    return okey
+
+
+def organisation_key_bytes(okey: OrganisationKey) -> bytes:
+    """Unwrap an organisation key (cached for the current scope when there is one)."""
+    scope = _scope.get()
+    if scope is not None and okey.pk in scope.keks:
+        return scope.keks[okey.pk]
+    raw = get_key_provider().unwrap(okey.master_key_id, bytes(okey.wrapped), context=_okey_context(okey))
+    if scope is not None:
+        scope.keks[okey.pk] = raw
+    return raw
+
+
+def organisation_key_rewrap(okey: OrganisationKey) -> bool:
+    """Re-wrap an organisation key under the current master key; False if it already was (resumable)."""
+    provider = get_key_provider()
+    if okey.master_key_id == provider.current_key_id():
+        return False
+    raw = organisation_key_bytes(okey)
+    okey.master_key_id, okey.wrapped = provider.wrap(raw, context=_okey_context(okey))
+    okey.save(update_fields=["master_key_id", "wrapped"])
+    return True
+
+
+def _wrap_for(data_key: DataKey, raw: bytes, organisation_id: int | None) -> WrappedDataKey:
+    okey = active_organisation_key(organisation_id)
+    sealed = aead.seal(organisation_key_bytes(okey), raw, _dkey_context(data_key.pk, organisation_id, okey.pk))
+    return WrappedDataKey(data_key=data_key, organisation_id=organisation_id, organisation_key=okey, wrapped=sealed)
+
+
+def data_key_create(*, owner_organisation_id: int | None) -> DataKey:
+    """A fresh data key for one record, wrapped for its owner only."""
+    raw = aead.new_key()
+    with transaction.atomic():
+        data_key = DataKey.objects.create(owner_id=owner_organisation_id)
+        _wrap_for(data_key, raw, owner_organisation_id).save()
+    scope = _scope.get()
+    if scope is not None and scope.organisation_id == owner_organisation_id:
+        scope.data_keys[data_key.pk] = raw
+    return data_key
+
+
+def data_key_bytes(data_key_id: int) -> bytes:
+    """The record's data key, unwrapped for the acting organisation, or KeyNotAvailable / RecordShredded."""
+    scope = _current()
+    if data_key_id in scope.data_keys:
+        return scope.data_keys[data_key_id]
+    readers = Q(organisation_id=scope.organisation_id) if scope.organisation_id is not None else Q(pk__in=[])
+    if scope.installation:
+        readers |= Q(organisation__isnull=True, data_key__owner__isnull=True)
+    wrapping = (
+        WrappedDataKey.objects.select_related("organisation_key")
+        .filter(readers, data_key_id=data_key_id)
+        .order_by("organisation_id")
+        .first()
+    )
+    if wrapping is None:
+        if DataKey.objects.filter(pk=data_key_id, shredded_at__isnull=False).exists():
+            raise RecordShredded
+        raise KeyNotAvailable
+    okey = wrapping.organisation_key
+    raw = aead.open_sealed(
+        organisation_key_bytes(okey),
+        bytes(wrapping.wrapped),
+        _dkey_context(data_key_id, wrapping.organisation_id, okey.pk),
+    )
+    scope.data_keys[data_key_id] = raw
+    return raw
+
+
+def prefetch_data_keys(data_key_ids: Iterable[int | None]) -> None:
+    """Unwrap many records' data keys with one query (list pages), for the acting organisation. Keys it may not
+    unwrap are skipped: reading those records then fails as it would have."""
+    scope = _current()
+    wanted = {i for i in data_key_ids if i is not None and i not in scope.data_keys}
+    if not wanted:
+        return
+    readers = Q(organisation_id=scope.organisation_id) if scope.organisation_id is not None else Q(pk__in=[])
+    if scope.installation:
+        readers |= Q(organisation__isnull=True, data_key__owner__isnull=True)
+    for wrapping in WrappedDataKey.objects.select_related("organisation_key").filter(readers, data_key_id__in=wanted):
+        if wrapping.data_key_id in scope.data_keys:
+            continue
+        okey = wrapping.organisation_key
+        scope.data_keys[wrapping.data_key_id] = aead.open_sealed(
+            organisation_key_bytes(okey),
+            bytes(wrapping.wrapped),
+            _dkey_context(wrapping.data_key_id, wrapping.organisation_id, okey.pk),
+        )
+
+
+def data_key_share(*, data_key_id: int, with_organisation_id: int) -> WrappedDataKey:
+    """Wrap the record's data key for a second organisation (a referral shares exactly one record). The acting
+    organisation must itself be able to unwrap it."""
+    raw = data_key_bytes(data_key_id)
+    data_key = DataKey.objects.get(pk=data_key_id)
+    with transaction.atomic():
+        existing = WrappedDataKey.objects.filter(data_key=data_key, organisation_id=with_organisation_id).first()
+        if existing is not None:
+            return existing
+        wrapping = _wrap_for(data_key, raw, with_organisation_id)
+        wrapping.save()
+    return wrapping
+
+
+def data_key_unshare(*, data_key_id: int, organisation_id: int) -> bool:
+    """Remove an organisation's wrapping (consent revoked). The owner's wrapping cannot be removed this way."""
+    data_key = DataKey.objects.get(pk=data_key_id)
+    if data_key.owner_id == organisation_id:
+        raise KeyNotAvailable("the owner's wrapping is removed only by shredding")
+    deleted, _ = WrappedDataKey.objects.filter(data_key_id=data_key_id, organisation_id=organisation_id).delete()
+    return deleted > 0
+
+
+def data_key_shred(*, data_key_id: int) -> None:
+    """Destroy the record's data key for good: every wrapping is deleted and the key is marked shredded."""
+    with transaction.atomic():
+        WrappedDataKey.objects.filter(data_key_id=data_key_id).delete()
+        DataKey.objects.filter(pk=data_key_id).update(shredded_at=timezone.now())
+    scope = _scope.get()
+    if scope is not None:
+        scope.data_keys.pop(data_key_id, None)
+
+
+def data_key_rewrap(wrapping: WrappedDataKey, new_okey: OrganisationKey) -> None:
+    """Move one wrapping to a new organisation key (rotation). The data key and its ciphertexts do not change."""
+    old = wrapping.organisation_key
+    raw = aead.open_sealed(
+        organisation_key_bytes(old),
+        bytes(wrapping.wrapped),
+        _dkey_context(wrapping.data_key_id, wrapping.organisation_id, old.pk),
+    )
+    wrapping.wrapped = aead.seal(
+        organisation_key_bytes(new_okey),
+        raw,
+        _dkey_context(wrapping.data_key_id, wrapping.organisation_id, new_okey.pk),
+    )
+    wrapping.organisation_key = new_okey
+    wrapping.save(update_fields=["wrapped", "organisation_key"])
+
+
+def index_key(organisation_id: int | None, name: str) -> bytes:
+    """The blind-index key of one field in one organisation: derived from the organisation's index root key,
+    which never rotates with the data keys (so indexes stay valid) and is never shared (so two organisations'
+    indexes cannot be joined)."""
+    root = organisation_key_bytes(active_organisation_key(organisation_id, KeyPurpose.INDEX))
+    return aead.derive(root, f"mosty/blind-index/v1/{name}".encode())
