@@ -16,6 +16,9 @@ MOSTY_COMMANDS = {
     "init": "create the first organisation and its administrator",
     "adduser": "add a user to an organisation with a role",
     "audit": "audit trail: `verify` the hash chain, print the signed `head`",
+    "keys": "keys: `generate` missing key files, `rotate --org SLUG`, `rotate-master --new-key-file PATH`",
+    "backup": "write one encrypted archive of the database and attachments",
+    "restore": "restore an encrypted archive into a fresh, empty database",
     "manage": "any Django management command (migrate, shell, createsuperuser, ...)",
 }
 

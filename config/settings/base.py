@@ -151,6 +151,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MOSTY_MAX_BODY_BYTES", default=1024 * 102
 MOSTY_MAX_BODY_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
 
+# Attachments: stream-encrypted, metadata-stripped files (mosty.core.attachments). Uploads up to the limit stay in
+# memory (FILE_UPLOAD_MAX_MEMORY_SIZE), so no plaintext copy is written to a temporary file on disk.
+MOSTY_ATTACHMENTS_DIR = Path(env.str("MOSTY_ATTACHMENTS_DIR", default=str(DATA_DIR / "attachments"))).resolve()
+MOSTY_MAX_ATTACHMENT_BYTES = env.int("MOSTY_MAX_ATTACHMENT_BYTES", default=20 * 1024 * 1024)
+MOSTY_MAX_IMAGE_PIXELS = env.int("MOSTY_MAX_IMAGE_PIXELS", default=50_000_000)
+FILE_UPLOAD_MAX_MEMORY_SIZE = MOSTY_MAX_ATTACHMENT_BYTES
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # same-origin, not no-referrer: nothing is ever sent to another site, but browsers send `Origin: null` on
 # every POST under no-referrer, and Django's CSRF check (rightly) refuses that, so no form would work.

@@ -94,3 +94,9 @@ class WrappedDataKey(models.Model):
 
     def __str__(self) -> str:
         return f"wrapping of {self.data_key_id} for {self.organisation_id or 'installation'}"
+
+
+# Encrypted models of this app live in their own module (they build on the key models above).
+from mosty.core.attachment_models import EncryptedFile  # noqa: E402
+
+__all__ = ["AuditEvent", "DataKey", "EncryptedFile", "KeyPurpose", "OrganisationKey", "WrappedDataKey"]

@@ -41,6 +41,20 @@ def open_sealed(key: bytes, sealed: bytes, aad: bytes) -> bytes:
         raise DecryptionFailed("authentication failed") from None
 
 
+def cipher(key: bytes) -> AESGCM:
+    """A reusable AES-GCM object for one key (list pages open many values under the same data key)."""
+    return AESGCM(key)
+
+
+def open_with(aes: AESGCM, sealed: bytes, aad: bytes) -> bytes:
+    if len(sealed) < NONCE_BYTES + TAG_BYTES:
+        raise DecryptionFailed("ciphertext too short")
+    try:
+        return aes.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
+    except InvalidTag:
+        raise DecryptionFailed("authentication failed") from None
+
+
 def derive(key: bytes, info: bytes, length: int = KEY_BYTES) -> bytes:
     """HKDF-SHA256 of `key` for one named purpose: keys for different purposes never coincide."""
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(key)

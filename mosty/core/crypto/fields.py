@@ -16,6 +16,7 @@ Encrypted values cannot be filtered by value; exact look-ups go through a `Blind
 from __future__ import annotations
 
 import base64
+import binascii
 import datetime as dt
 import hashlib
 import hmac
@@ -26,12 +27,19 @@ from typing import Any, ClassVar, cast
 
 from django.db import models
 
-from mosty.core.crypto import aead, keyring
+from mosty.core.crypto import aead
 from mosty.core.crypto.errors import DecryptionFailed
 
 PREFIX = "m1:"
 FORMAT_VERSION = 1
 _HEADER = struct.Struct(">BQ")  # format version, data key id
+
+
+def _keyring() -> Any:
+    # Imported late: keyring needs mosty.core.models, which may itself declare encrypted models.
+    from mosty.core.crypto import keyring
+
+    return keyring
 
 
 class Ciphertext(str):
@@ -40,13 +48,16 @@ class Ciphertext(str):
 
 _PLAIN = "_mosty_plain"
 _DIRTY = "_mosty_dirty"  # plaintexts not yet sealed
+_RAW = "_mosty_raw"  # set while Django saves the instance raw (fixtures, restore)
 _CHANGED = "_mosty_changed"  # fields changed since the last save (blind indexes recompute from these)
 
 
-def _aad(instance: models.Model, field: models.Field[Any, Any]) -> bytes:
+def _aad(instance: models.Model, field: EncryptedField) -> bytes:
     owner = instance.encryption_owner_id()  # type: ignore[attr-defined]
-    label = owner if owner is not None else keyring.INSTALLATION
-    return f"mosty/field/v1/{label}/{instance._meta.db_table}/{field.column}/{instance.pk}".encode()
+    middle = field.aad_middle
+    if middle is None:
+        middle = field.aad_middle = f"/{instance._meta.db_table}/{field.column}/"
+    return f"mosty/field/v1/{owner if owner is not None else 'installation'}{middle}{instance.pk}".encode()
 
 
 class _EncryptedDescriptor:
@@ -57,8 +68,12 @@ class _EncryptedDescriptor:
         if instance is None:
             return self
         name = self.field.attname
-        plain = instance.__dict__.setdefault(_PLAIN, {})
-        if name in plain:
+        if _RAW in instance.__dict__:  # a raw save (loaddata, restore) writes the stored ciphertext as it is
+            return instance.__dict__.get(name)
+        plain = instance.__dict__.get(_PLAIN)
+        if plain is None:
+            plain = instance.__dict__[_PLAIN] = {}
+        elif name in plain:
             return plain[name]
         if name not in instance.__dict__:  # a deferred field
             instance.refresh_from_db(fields=[name])
@@ -69,8 +84,16 @@ class _EncryptedDescriptor:
 
     def __set__(self, instance: models.Model, value: Any) -> None:
         name = self.field.attname
-        plain = instance.__dict__.setdefault(_PLAIN, {})
-        dirty = instance.__dict__.setdefault(_DIRTY, set())
+        state = instance.__dict__
+        if type(value) is Ciphertext:  # loaded from the database: the common, fast path
+            state[name] = value
+            if _PLAIN in state:
+                state[_PLAIN].pop(name, None)
+            if _DIRTY in state:
+                state[_DIRTY].discard(name)
+            return
+        plain = state.setdefault(_PLAIN, {})
+        dirty = state.setdefault(_DIRTY, set())
         if isinstance(value, Ciphertext):
             instance.__dict__[name] = value
             plain.pop(name, None)
@@ -84,6 +107,8 @@ class _EncryptedDescriptor:
 
 class EncryptedField(models.TextField):  # type: ignore[type-arg]
     """Base of the encrypted fields: subclasses say how a value becomes bytes and back."""
+
+    aad_middle: str | None = None  # "/<table>/<column>/", filled on first use
 
     def to_bytes(self, value: Any) -> bytes:
         raise NotImplementedError
@@ -99,7 +124,7 @@ class EncryptedField(models.TextField):  # type: ignore[type-arg]
         if instance.pk is None:
             raise DecryptionFailed("an encrypted record needs its primary key before its values are sealed")
         data_key_id = instance.ensure_data_key()  # type: ignore[attr-defined]
-        key = keyring.data_key_bytes(data_key_id)
+        key = _keyring().data_key_bytes(data_key_id)
         sealed = aead.seal(key, self.to_bytes(value), _aad(instance, self))
         blob = _HEADER.pack(FORMAT_VERSION, data_key_id) + sealed
         return Ciphertext(PREFIX + base64.b64encode(blob).decode("ascii"))
@@ -108,14 +133,14 @@ class EncryptedField(models.TextField):  # type: ignore[type-arg]
         if not raw.startswith(PREFIX):
             raise DecryptionFailed("not a Mosty ciphertext")
         try:
-            blob = base64.b64decode(raw[len(PREFIX) :], validate=True)
+            blob = binascii.a2b_base64(raw[len(PREFIX) :], strict_mode=True)
             version, data_key_id = _HEADER.unpack_from(blob)
         except (ValueError, struct.error):
             raise DecryptionFailed("malformed ciphertext") from None
         if version != FORMAT_VERSION:
             raise DecryptionFailed("unknown ciphertext format")
-        key = keyring.data_key_bytes(data_key_id)
-        return self.from_bytes(aead.open_sealed(key, blob[_HEADER.size :], _aad(instance, self)))
+        cipher = _keyring().data_key_cipher(data_key_id)
+        return self.from_bytes(aead.open_with(cipher, blob[_HEADER.size :], _aad(instance, self)))
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Ciphertext | None:
         return None if value is None else Ciphertext(value)
@@ -216,6 +241,17 @@ class EncryptedRecord(models.Model):
             super().save(*args, **kwargs)
         self.__dict__.pop(_CHANGED, None)
 
+    def save_base(self, *args: Any, **kwargs: Any) -> None:
+        # Raw saves (loaddata, restore) read every column through getattr: let them see ciphertexts.
+        if not kwargs.get("raw"):
+            super().save_base(*args, **kwargs)
+            return
+        self.__dict__[_RAW] = True
+        try:
+            super().save_base(*args, **kwargs)
+        finally:
+            self.__dict__.pop(_RAW, None)
+
     def refresh_from_db(self, using: str | None = None, fields: Any = None, from_queryset: Any = None) -> None:
         # Django copies refreshed values through getattr, which would decrypt; reload ciphertexts as they are.
         encrypted = [f for f in self._meta.concrete_fields if isinstance(f, EncryptedField)]
@@ -244,7 +280,7 @@ class EncryptedRecord(models.Model):
 
     def ensure_data_key(self) -> int:
         if self.data_key_id is None:
-            self.data_key = keyring.data_key_create(owner_organisation_id=self.encryption_owner_id())
+            self.data_key = _keyring().data_key_create(owner_organisation_id=self.encryption_owner_id())
         return int(self.data_key_id)  # type: ignore[arg-type]
 
 
@@ -275,7 +311,7 @@ def blind_index_bits(expected_rows: int, *, min_candidates: int = 2, floor: int 
 def blind_index(organisation_id: int | None, name: str, value: Any, *, bits: int, normaliser: Normaliser) -> str:
     """HMAC-SHA256 of the normalised value under the organisation's key for this index, truncated to `bits`
     (as hex). Two organisations never share index keys, so equal values give unrelated indexes."""
-    key = keyring.index_key(organisation_id, name)
+    key = _keyring().index_key(organisation_id, name)
     digest = hmac.new(key, normaliser(value).encode("utf-8"), hashlib.sha256).digest()
     as_int = int.from_bytes(digest[:8], "big") >> (64 - bits)
     return f"{as_int:0{(bits + 3) // 4}x}"

@@ -20,6 +20,8 @@ from django.utils.module_loading import import_string
 from mosty.core.crypto import aead
 from mosty.core.crypto.errors import MasterKeyUnavailable
 
+_DERIVE_PREFIX = b"mosty derived key for: "
+
 
 class KeyProvider(Protocol):
     """Wraps and unwraps key material under a master key identified by a short id."""
@@ -31,6 +33,16 @@ class KeyProvider(Protocol):
         ...
 
     def unwrap(self, master_key_id: str, wrapped: bytes, *, context: bytes) -> bytes: ...
+
+    def derive_key(self, purpose: bytes) -> tuple[str, bytes]:
+        """Return (current master key id, a 32-byte key for `purpose` derived from that master key).
+
+        For data kept outside the database (backups): the master key itself never leaves the provider."""
+        ...
+
+    def derive_key_for(self, master_key_id: str, purpose: bytes) -> bytes:
+        """The key `derive_key` gave for `purpose` under `master_key_id` (a current or previous master key)."""
+        ...
 
 
 def master_key_id(master: bytes) -> str:
@@ -68,6 +80,17 @@ class FileKeyProvider:
 
     def unwrap(self, master_key_id: str, wrapped: bytes, *, context: bytes) -> bytes:
         return aead.open_sealed(self._wrapping_key(master_key_id), wrapped, context)
+
+    def derive_key(self, purpose: bytes) -> tuple[str, bytes]:
+        return self._current, self.derive_key_for(self._current, purpose)
+
+    def derive_key_for(self, master_key_id: str, purpose: bytes) -> bytes:
+        try:
+            master = self._keys[master_key_id]
+        except KeyError:
+            raise MasterKeyUnavailable(f"master key {master_key_id} is not loaded") from None
+        # The prefix keeps derived keys apart from the provider's own (wrapping key, key id) whatever `purpose` is.
+        return aead.derive(master, _DERIVE_PREFIX + purpose)
 
     def _wrapping_key(self, key_id: str) -> bytes:
         try:

@@ -19,13 +19,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from mosty.core.crypto import aead
 from mosty.core.crypto.errors import KeyNotAvailable, NoActingOrganisation, RecordShredded
-from mosty.core.crypto.keyprovider import get_key_provider
+from mosty.core.crypto.keyprovider import KeyProvider, get_key_provider
 from mosty.core.models import DataKey, KeyPurpose, OrganisationKey, WrappedDataKey
 
 INSTALLATION = "installation"
@@ -37,6 +38,9 @@ class _Scope:
     installation: bool = True  # may read installation-scope records (staff data), e.g. any verified staff member
     keks: dict[int, bytes] = field(default_factory=dict)
     data_keys: dict[int, bytes] = field(default_factory=dict)
+    active_keys: dict[tuple[int | None, str], OrganisationKey] = field(default_factory=dict)
+    index_keys: dict[tuple[int | None, str], bytes] = field(default_factory=dict)
+    ciphers: dict[int, AESGCM] = field(default_factory=dict)
 
 
 _scope: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar("mosty_acting_scope", default=None)
@@ -97,7 +101,18 @@ def _dkey_context(data_key_id: int, organisation_id: int | None, okey_id: int) -
 
 
 def active_organisation_key(organisation_id: int | None, purpose: str = KeyPurpose.DATA) -> OrganisationKey:
-    """The organisation's active key for `purpose`, created (wrapped by the master key) on first use."""
+    """The organisation's active key for `purpose`, created (wrapped by the master key) on first use.
+    Remembered for the current scope (rotation runs in a scope of its own)."""
+    scope = _scope.get()
+    if scope is not None and (organisation_id, purpose) in scope.active_keys:
+        return scope.active_keys[(organisation_id, purpose)]
+    okey = _active_organisation_key(organisation_id, purpose)
+    if scope is not None:
+        scope.active_keys[(organisation_id, purpose)] = okey
+    return okey
+
+
+def _active_organisation_key(organisation_id: int | None, purpose: str) -> OrganisationKey:
     existing = (
         OrganisationKey.objects.filter(_org_q(organisation_id), purpose=purpose, is_active=True)
         .order_by("-version")
@@ -138,19 +153,29 @@ def organisation_key_bytes(okey: OrganisationKey) -> bytes:
     return raw
 
 
-def organisation_key_rewrap(okey: OrganisationKey) -> bool:
-    """Re-wrap an organisation key under the current master key; False if it already was (resumable)."""
-    provider = get_key_provider()
+def organisation_key_rewrap(okey: OrganisationKey, *, provider: KeyProvider | None = None) -> bool:
+    """Re-wrap an organisation key under the current master key of `provider` (default: the configured one;
+    `mosty keys rotate-master` passes one that holds the new and the old master keys). False if it already was
+    (resumable)."""
+    provider = provider or get_key_provider()
     if okey.master_key_id == provider.current_key_id():
         return False
-    raw = organisation_key_bytes(okey)
+    raw = provider.unwrap(okey.master_key_id, bytes(okey.wrapped), context=_okey_context(okey))
     okey.master_key_id, okey.wrapped = provider.wrap(raw, context=_okey_context(okey))
     okey.save(update_fields=["master_key_id", "wrapped"])
     return True
 
 
 def _wrap_for(data_key: DataKey, raw: bytes, organisation_id: int | None) -> WrappedDataKey:
+    """Wrap under the organisation's active key. The key row is locked and re-checked in the caller's
+    transaction, so a rotation cannot retire (or destroy) the version while this wrapping is being saved; a
+    version that became inactive since the scope cached it is replaced by the current one."""
     okey = active_organisation_key(organisation_id)
+    if not OrganisationKey.objects.select_for_update().filter(pk=okey.pk, is_active=True).exists():
+        scope = _scope.get()
+        if scope is not None:
+            scope.active_keys.pop((organisation_id, KeyPurpose.DATA), None)
+        okey = _active_organisation_key(organisation_id, KeyPurpose.DATA)
     sealed = aead.seal(organisation_key_bytes(okey), raw, _dkey_context(data_key.pk, organisation_id, okey.pk))
     return WrappedDataKey(data_key=data_key, organisation_id=organisation_id, organisation_key=okey, wrapped=sealed)
 
@@ -205,22 +230,52 @@ def prefetch_data_keys(data_key_ids: Iterable[int | None]) -> None:
     readers = Q(organisation_id=scope.organisation_id) if scope.organisation_id is not None else Q(pk__in=[])
     if scope.installation:
         readers |= Q(organisation__isnull=True, data_key__owner__isnull=True)
-    for wrapping in WrappedDataKey.objects.select_related("organisation_key").filter(readers, data_key_id__in=wanted):
-        if wrapping.data_key_id in scope.data_keys:
+    rows = WrappedDataKey.objects.filter(readers, data_key_id__in=wanted).values_list(
+        "data_key_id",
+        "organisation_id",
+        "wrapped",
+        "organisation_key_id",
+        "organisation_key__organisation_id",
+        "organisation_key__purpose",
+        "organisation_key__version",
+        "organisation_key__master_key_id",
+        "organisation_key__wrapped",
+    )
+    okeys: dict[int, bytes] = {}
+    for data_key_id, organisation_id, wrapped, okey_id, okey_org, purpose, version, master_key_id, okey_wrapped in rows:
+        if data_key_id in scope.data_keys:
             continue
-        okey = wrapping.organisation_key
-        scope.data_keys[wrapping.data_key_id] = aead.open_sealed(
-            organisation_key_bytes(okey),
-            bytes(wrapping.wrapped),
-            _dkey_context(wrapping.data_key_id, wrapping.organisation_id, okey.pk),
+        if okey_id not in okeys:
+            okey = OrganisationKey(
+                pk=okey_id,
+                organisation_id=okey_org,
+                purpose=purpose,
+                version=version,
+                master_key_id=master_key_id,
+                wrapped=okey_wrapped,
+            )
+            okeys[okey_id] = organisation_key_bytes(okey)
+        scope.data_keys[data_key_id] = aead.open_sealed(
+            okeys[okey_id], bytes(wrapped), _dkey_context(data_key_id, organisation_id, okey_id)
         )
 
 
+def data_key_cipher(data_key_id: int) -> AESGCM:
+    """An AES-GCM object for the record's data key (cached for the scope), for the acting organisation."""
+    scope = _current()
+    cipher = scope.ciphers.get(data_key_id)
+    if cipher is None:
+        cipher = scope.ciphers[data_key_id] = aead.cipher(data_key_bytes(data_key_id))
+    return cipher
+
+
 def data_key_share(*, data_key_id: int, with_organisation_id: int) -> WrappedDataKey:
-    """Wrap the record's data key for a second organisation (a referral shares exactly one record). The acting
-    organisation must itself be able to unwrap it."""
+    """Wrap the record's data key for a second organisation (a referral shares exactly one record). Only the
+    owner, acting for itself, can share: an organisation a record was shared with cannot pass it on."""
     raw = data_key_bytes(data_key_id)
     data_key = DataKey.objects.get(pk=data_key_id)
+    if data_key.owner_id is None or data_key.owner_id != _current().organisation_id:
+        raise KeyNotAvailable("only the owning organisation can share a record")
     with transaction.atomic():
         existing = WrappedDataKey.objects.filter(data_key=data_key, organisation_id=with_organisation_id).first()
         if existing is not None:
@@ -247,6 +302,7 @@ def data_key_shred(*, data_key_id: int) -> None:
     scope = _scope.get()
     if scope is not None:
         scope.data_keys.pop(data_key_id, None)
+        scope.ciphers.pop(data_key_id, None)
 
 
 def data_key_rewrap(wrapping: WrappedDataKey, new_okey: OrganisationKey) -> None:
@@ -270,5 +326,11 @@ def index_key(organisation_id: int | None, name: str) -> bytes:
     """The blind-index key of one field in one organisation: derived from the organisation's index root key,
     which never rotates with the data keys (so indexes stay valid) and is never shared (so two organisations'
     indexes cannot be joined)."""
+    scope = _scope.get()
+    if scope is not None and (organisation_id, name) in scope.index_keys:
+        return scope.index_keys[(organisation_id, name)]
     root = organisation_key_bytes(active_organisation_key(organisation_id, KeyPurpose.INDEX))
-    return aead.derive(root, f"mosty/blind-index/v1/{name}".encode())
+    derived = aead.derive(root, f"mosty/blind-index/v1/{name}".encode())
+    if scope is not None:
+        scope.index_keys[(organisation_id, name)] = derived
+    return derived

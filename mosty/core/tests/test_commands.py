@@ -16,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from mosty.accounts.models import Membership, Organisation, RecoveryCode, User
 from mosty.cli import main as cli_main
+from mosty.core.crypto.keyring import acting_as
 from mosty.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +90,8 @@ def test_init_creates_the_first_organisation_and_its_admin(password_file):
     user = User.objects.get()
     assert (organisation.slug, organisation.country, organisation.kind) == ("vltava", "CZ", "intermediary")
     assert user.is_platform_admin
-    assert user.display_name == "Tereza Dvořáková"
+    with acting_as(None):  # staff display names are encrypted in the installation scope
+        assert user.display_name == "Tereza Dvořáková"
     assert user.check_password(GOOD_PASSWORD)
     assert Membership.objects.get().role == "org_admin"
     assert_otpauth_uri_works(otpauth_uri(output), user)
@@ -173,7 +175,8 @@ def test_adduser_creates_a_member_with_totp(organisation, password_file):
         password_file,
     )
     user = User.objects.get(username="oksana.melnyk")
-    assert user.display_name == "Оксана Мельник"
+    with acting_as(None):
+        assert user.display_name == "Оксана Мельник"
     assert not user.is_platform_admin
     assert Membership.objects.get(user=user).role == "documenter"
     assert user.check_password(GOOD_PASSWORD)
