@@ -22,6 +22,9 @@ class PlainRecord(models.Model):
     birth_date = models.DateField(null=True)
     notes = models.JSONField(null=True)
 
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "label"], name="plain_org_label")]
+
 
 class EncRecord(EncryptedRecord):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4)
@@ -32,3 +35,6 @@ class EncRecord(EncryptedRecord):
     given_name = EncryptedTextField(null=True)
     birth_date = EncryptedDateField(null=True)
     notes = EncryptedJSONField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "label"], name="enc_org_label")]

@@ -35,11 +35,17 @@ FORMAT_VERSION = 1
 _HEADER = struct.Struct(">BQ")  # format version, data key id
 
 
+_KEYRING: Any = None
+
+
 def _keyring() -> Any:
     # Imported late: keyring needs mosty.core.models, which may itself declare encrypted models.
-    from mosty.core.crypto import keyring
+    global _KEYRING
+    if _KEYRING is None:
+        from mosty.core.crypto import keyring
 
-    return keyring
+        _KEYRING = keyring
+    return _KEYRING
 
 
 class Ciphertext(str):
@@ -52,12 +58,23 @@ _RAW = "_mosty_raw"  # set while Django saves the instance raw (fixtures, restor
 _CHANGED = "_mosty_changed"  # fields changed since the last save (blind indexes recompute from these)
 
 
+_ROW_AAD = "_mosty_row_aad"
+
+
 def _aad(instance: models.Model, field: EncryptedField) -> bytes:
+    """mosty/field/v1/<owner organisation>/<table>/<column>/<primary key>: where this value belongs."""
     owner = instance.encryption_owner_id()  # type: ignore[attr-defined]
-    middle = field.aad_middle
-    if middle is None:
-        middle = field.aad_middle = f"/{instance._meta.db_table}/{field.column}/"
-    return f"mosty/field/v1/{owner if owner is not None else 'installation'}{middle}{instance.pk}".encode()
+    pk = instance.pk
+    row = instance.__dict__.get(_ROW_AAD)
+    if row is None or row[0] != pk or row[1] != owner:
+        label = "installation" if owner is None else owner
+        row = instance.__dict__[_ROW_AAD] = (
+            pk,
+            owner,
+            f"mosty/field/v1/{label}/{instance._meta.db_table}/".encode(),
+            f"/{pk}".encode(),
+        )
+    return row[2] + field.column_bytes + row[3]
 
 
 class _EncryptedDescriptor:
@@ -108,16 +125,17 @@ class _EncryptedDescriptor:
 class EncryptedField(models.TextField):  # type: ignore[type-arg]
     """Base of the encrypted fields: subclasses say how a value becomes bytes and back."""
 
-    aad_middle: str | None = None  # "/<table>/<column>/", filled on first use
-
     def to_bytes(self, value: Any) -> bytes:
         raise NotImplementedError
 
     def from_bytes(self, data: bytes) -> Any:
         raise NotImplementedError
 
+    column_bytes: bytes = b""
+
     def contribute_to_class(self, cls: type[models.Model], name: str, private_only: bool = False) -> None:
         super().contribute_to_class(cls, name, private_only)
+        self.column_bytes = str(self.column).encode()
         setattr(cls, self.attname, _EncryptedDescriptor(self))
 
     def encrypt(self, instance: models.Model, value: Any) -> Ciphertext:
@@ -139,7 +157,11 @@ class EncryptedField(models.TextField):  # type: ignore[type-arg]
             raise DecryptionFailed("malformed ciphertext") from None
         if version != FORMAT_VERSION:
             raise DecryptionFailed("unknown ciphertext format")
-        cipher = _keyring().data_key_cipher(data_key_id)
+        keyring = _KEYRING or _keyring()
+        scope = keyring._scope.get()
+        cipher = scope.ciphers.get(data_key_id) if scope is not None else None
+        if cipher is None:
+            cipher = keyring.data_key_cipher(data_key_id)
         return self.from_bytes(aead.open_with(cipher, blob[_HEADER.size :], _aad(instance, self)))
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Ciphertext | None:

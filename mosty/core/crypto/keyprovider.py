@@ -53,6 +53,7 @@ def master_key_id(master: bytes) -> str:
 class FileKeyProvider:
     def __init__(self, path: str | Path, previous: list[str | Path] | None = None) -> None:
         self._keys: dict[str, bytes] = {}
+        self._wrapping_keys: dict[str, bytes] = {}
         self._current = self._load(Path(path), generate=settings.MOSTY_GENERATE_MISSING_KEYS)
         for old in previous or []:
             self._load(Path(old), generate=False)
@@ -93,8 +94,12 @@ class FileKeyProvider:
         return aead.derive(master, _DERIVE_PREFIX + purpose)
 
     def _wrapping_key(self, key_id: str) -> bytes:
+        cached = self._wrapping_keys.get(key_id)
+        if cached is not None:
+            return cached
         try:
-            return aead.derive(self._keys[key_id], b"mosty master wrapping key")
+            derived = self._wrapping_keys[key_id] = aead.derive(self._keys[key_id], b"mosty master wrapping key")
+            return derived
         except KeyError:
             raise MasterKeyUnavailable(f"master key {key_id} is not loaded") from None
 

@@ -18,9 +18,10 @@ import contextvars
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -73,6 +74,15 @@ def default_scope(organisation_id: int | None) -> Iterator[None]:
         yield
 
 
+def _readers(scope: _Scope) -> Q:
+    """Wrappings the scope may use: its organisation's, and the installation scope's where allowed. Only
+    installation-owned data keys ever have an installation wrapping (`data_key_share` never makes one)."""
+    readers = Q(organisation_id=scope.organisation_id) if scope.organisation_id is not None else Q(pk__in=[])
+    if scope.installation:
+        readers |= Q(organisation__isnull=True)
+    return readers
+
+
 def _current() -> _Scope:
     scope = _scope.get()
     if scope is None:
@@ -97,7 +107,8 @@ def _okey_context(okey: OrganisationKey) -> bytes:
 
 
 def _dkey_context(data_key_id: int, organisation_id: int | None, okey_id: int) -> bytes:
-    return f"mosty/dkey/v1/{data_key_id}/{_label(organisation_id)}/{okey_id}".encode()
+    label = b"installation" if organisation_id is None else b"%d" % organisation_id
+    return b"mosty/dkey/v1/%d/%b/%d" % (data_key_id, label, okey_id)
 
 
 def active_organisation_key(organisation_id: int | None, purpose: str = KeyPurpose.DATA) -> OrganisationKey:
@@ -197,9 +208,7 @@ def data_key_bytes(data_key_id: int) -> bytes:
     scope = _current()
     if data_key_id in scope.data_keys:
         return scope.data_keys[data_key_id]
-    readers = Q(organisation_id=scope.organisation_id) if scope.organisation_id is not None else Q(pk__in=[])
-    if scope.installation:
-        readers |= Q(organisation__isnull=True, data_key__owner__isnull=True)
+    readers = _readers(scope)
     wrapping = (
         WrappedDataKey.objects.select_related("organisation_key")
         .filter(readers, data_key_id=data_key_id)
@@ -227,25 +236,45 @@ def prefetch_data_keys(data_key_ids: Iterable[int | None]) -> None:
     wanted = {i for i in data_key_ids if i is not None and i not in scope.data_keys}
     if not wanted:
         return
-    readers = Q(organisation_id=scope.organisation_id) if scope.organisation_id is not None else Q(pk__in=[])
-    if scope.installation:
-        readers |= Q(organisation__isnull=True, data_key__owner__isnull=True)
-    rows = WrappedDataKey.objects.filter(readers, data_key_id__in=wanted).values_list(
-        "data_key_id",
-        "organisation_id",
-        "wrapped",
-        "organisation_key_id",
-        "organisation_key__organisation_id",
-        "organisation_key__purpose",
-        "organisation_key__version",
-        "organisation_key__master_key_id",
-        "organisation_key__wrapped",
-    )
-    okeys: dict[int, bytes] = {}
+    kek_ciphers: dict[int, AESGCM] = {}
+    data_keys, ciphers = scope.data_keys, scope.ciphers
+    for rows in _wrapping_rows(scope, sorted(wanted)):
+        _unwrap_rows(rows, kek_ciphers, data_keys, ciphers)
+
+
+def _wrapping_rows(scope: _Scope, ids: list[int]) -> Iterator[list[tuple[Any, ...]]]:
+    """The wrappings (with their organisation key) the scope may use for `ids`, in chunks. Plain SQL: on list
+    pages the ORM's query building cost more than the query itself."""
+    wrapping, okey = WrappedDataKey._meta.db_table, OrganisationKey._meta.db_table
+    readers = ["w.organisation_id IS NULL"] if scope.installation else []
+    params_tail: list[Any] = []
+    if scope.organisation_id is not None:
+        readers.append("w.organisation_id = %s")
+        params_tail.append(scope.organisation_id)
+    if not readers:
+        return
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            placeholders = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT w.data_key_id, w.organisation_id, w.wrapped, w.organisation_key_id, "  # noqa: S608
+                f"k.organisation_id, k.purpose, k.version, k.master_key_id, k.wrapped "
+                f"FROM {wrapping} w JOIN {okey} k ON k.id = w.organisation_key_id "
+                f"WHERE w.data_key_id IN ({placeholders}) AND ({' OR '.join(readers)})",
+                [*chunk, *params_tail],
+            )
+            yield cursor.fetchall()
+
+
+def _unwrap_rows(
+    rows: list[tuple[Any, ...]], kek_ciphers: dict[int, AESGCM], data_keys: dict[int, bytes], ciphers: dict[int, AESGCM]
+) -> None:
     for data_key_id, organisation_id, wrapped, okey_id, okey_org, purpose, version, master_key_id, okey_wrapped in rows:
-        if data_key_id in scope.data_keys:
+        if data_key_id in data_keys:
             continue
-        if okey_id not in okeys:
+        kek = kek_ciphers.get(okey_id)
+        if kek is None:
             okey = OrganisationKey(
                 pk=okey_id,
                 organisation_id=okey_org,
@@ -254,10 +283,10 @@ def prefetch_data_keys(data_key_ids: Iterable[int | None]) -> None:
                 master_key_id=master_key_id,
                 wrapped=okey_wrapped,
             )
-            okeys[okey_id] = organisation_key_bytes(okey)
-        scope.data_keys[data_key_id] = aead.open_sealed(
-            okeys[okey_id], bytes(wrapped), _dkey_context(data_key_id, organisation_id, okey_id)
-        )
+            kek = kek_ciphers[okey_id] = aead.cipher(organisation_key_bytes(okey))
+        raw = aead.open_with(kek, bytes(wrapped), _dkey_context(data_key_id, organisation_id, okey_id))
+        data_keys[data_key_id] = raw
+        ciphers[data_key_id] = aead.cipher(raw)
 
 
 def data_key_cipher(data_key_id: int) -> AESGCM:
@@ -272,6 +301,8 @@ def data_key_cipher(data_key_id: int) -> AESGCM:
 def data_key_share(*, data_key_id: int, with_organisation_id: int) -> WrappedDataKey:
     """Wrap the record's data key for a second organisation (a referral shares exactly one record). Only the
     owner, acting for itself, can share: an organisation a record was shared with cannot pass it on."""
+    if with_organisation_id is None:
+        raise KeyNotAvailable("records are shared with organisations only")
     raw = data_key_bytes(data_key_id)
     data_key = DataKey.objects.get(pk=data_key_id)
     if data_key.owner_id is None or data_key.owner_id != _current().organisation_id:
