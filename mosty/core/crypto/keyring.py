@@ -259,9 +259,9 @@ def _wrapping_rows(scope: _Scope, ids: list[int]) -> Iterator[list[tuple[Any, ..
             placeholders = ", ".join(["%s"] * len(chunk))
             # Only table names from the models and fixed fragments are formatted in; every value is a parameter.
             sql = (
-                "SELECT w.data_key_id, w.organisation_id, w.wrapped, w.organisation_key_id, "  # noqa: S608
+                "SELECT w.data_key_id, w.organisation_id, w.wrapped, w.organisation_key_id, "  # noqa: S608  # nosec B608
                 "k.organisation_id, k.purpose, k.version, k.master_key_id, k.wrapped "
-                f"FROM {wrapping} w JOIN {okey} k ON k.id = w.organisation_key_id "  # nosec B608
+                f"FROM {wrapping} w JOIN {okey} k ON k.id = w.organisation_key_id "
                 f"WHERE w.data_key_id IN ({placeholders}) AND ({' OR '.join(readers)})"
             )
             cursor.execute(sql, [*chunk, *params_tail])
