@@ -1,7 +1,7 @@
 """Key files kept outside the database: the master key and the audit signing key.
 
-Threat: a stolen database or backup. The master key (which issue 3's envelope encryption wraps every
-organisation key with) never enters the database, so a dump alone decrypts nothing.
+Threat: a stolen database or backup. The master key, which wraps every organisation key, never enters the
+database, so a dump alone decrypts nothing.
 """
 
 from __future__ import annotations
