@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from mosty.accounts import services
 from mosty.accounts.models import Membership, Organisation, User
 from mosty.core.audit import audit_record
+from mosty.core.forms import EncryptedModelFormMixin
 
 
 class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -64,9 +66,16 @@ class OrganisationAdmin(AuditedAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class UserAdminForm(EncryptedModelFormMixin, forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = User
+        fields = ["username", "display_name", "is_active", "is_staff", "is_superuser"]
+
+
 @admin.register(User)
 class UserAdmin(AuditedAdmin):
     object_type = "user"
+    form = UserAdminForm
     list_display = ["username", "display_name", "is_active", "is_staff", "locked_until"]
     list_filter = ["is_active", "is_staff"]
     search_fields = ["username"]

@@ -96,3 +96,31 @@ def test_admin_never_shows_a_second_factor_secret(client, organisation, platform
     assert change.status_code == 200
     assert device.key.encode() not in change.content
     assert base64.b32encode(device.bin_key).rstrip(b"=") not in change.content
+
+
+@pytest.mark.django_db
+def test_admin_edits_an_encrypted_display_name_as_plaintext(client, platform_admin):
+    """The change form shows the decrypted name (never the ciphertext), and saving it unchanged keeps it."""
+    from mosty.accounts.models import User
+    from mosty.core.crypto.keyring import acting_as
+
+    person = services.user_create(
+        username="olena", password=PASSWORD, display_name="Олена Коваленко", validate_password=False
+    )
+    stored_before = User.objects.values_list("display_name", flat=True).get(pk=person.pk)
+    login_verified(client, platform_admin)
+    url = f"{ADMIN}accounts/user/{person.pk}/change/"
+    page = client.get(url).content.decode()
+    assert "Олена Коваленко" in page
+    assert stored_before not in page
+    response = client.post(
+        url, {"username": "olena", "display_name": "Олена Коваленко", "is_active": "on", "_save": "Save"}
+    )
+    assert response.status_code == 302
+    with acting_as(None):
+        assert User.objects.get(pk=person.pk).display_name == "Олена Коваленко"
+    response = client.post(url, {"username": "olena", "display_name": "Олена К.", "is_active": "on", "_save": "Save"})
+    assert response.status_code == 302
+    with acting_as(None):
+        assert User.objects.get(pk=person.pk).display_name == "Олена К."
+    assert "Олена" not in (User.objects.values_list("display_name", flat=True).get(pk=person.pk) or "")
