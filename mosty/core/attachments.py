@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mosty.core.attachment_models import EncryptedFile
 from mosty.core.audit import audit_record
-from mosty.core.crypto import keyring, stream
+from mosty.core.crypto import files, keyring
 from mosty.core.crypto.errors import CryptoError
 from mosty.core.sanitise import FileTooLarge, sanitise
 
@@ -134,11 +134,13 @@ def attachment_store(
         with transaction.atomic(durable=True), keyring.default_scope(organisation.pk):
             record.full_clean(exclude=["data_key"])
             record.save(force_insert=True)
-            key = keyring.data_key_bytes(record.ensure_data_key())
+            data_key_id = record.ensure_data_key()
             fd, temp_name = tempfile.mkstemp(dir=directory, prefix=".incoming-")
             temp_path = Path(temp_name)
             with os.fdopen(fd, "wb") as target:
-                stream.encrypt_stream(key, io.BytesIO(clean.content), target, aad=_aad(record), max_bytes=limit)
+                files.seal_record_file(
+                    data_key_id, io.BytesIO(clean.content), target, aad=_aad(record), max_bytes=limit
+                )
                 target.flush()
                 os.fsync(target.fileno())
             os.replace(temp_path, final_path)
@@ -166,14 +168,15 @@ def attachment_open(*, file: EncryptedFile) -> bytes:
     The whole file is authenticated before any of it is returned."""
     if file.data_key_id is None:
         raise AttachmentMissing
-    key = keyring.data_key_bytes(int(file.data_key_id))
+    data_key_id = int(file.data_key_id)
+    keyring.data_key_bytes(data_key_id)  # KeyNotAvailable before the file is even opened
     try:
         source: BinaryIO = _path(file).open("rb")
     except FileNotFoundError:
         raise AttachmentMissing from None
     target = io.BytesIO()
     with source:
-        stream.decrypt_stream(key, source, target, aad=_aad(file))
+        files.open_record_file(data_key_id, source, target, aad=_aad(file))
     return target.getvalue()
 
 

@@ -54,15 +54,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mosty.core.audit import VerifyResult, audit_head, audit_record, audit_verify
-from mosty.core.crypto import stream
+from mosty.core.crypto import files
 from mosty.core.crypto.errors import DecryptionFailed
 from mosty.core.crypto.fields import PREFIX, Ciphertext, EncryptedField
-from mosty.core.crypto.keyprovider import get_key_provider
 from mosty.core.exceptions import MostyError
 
 FORMAT = "mosty-backup-v1"
 MAGIC = b"MOSTYBK1\n"
-KEY_PURPOSE = b"mosty backup v1"
 SUFFIX = ".mostybackup"
 DUMP_MEMBER = "database.jsonl"
 MANIFEST_MEMBER = "manifest.json"
@@ -174,7 +172,7 @@ def backup_create(*, output: Path | None = None) -> BackupResult:
     output.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if output.exists():
         raise BackupError(f"{output} already exists")
-    master_key_id, key = get_key_provider().derive_key(KEY_PURPOSE)
+    master_key_id = files.backup_master_key_id()
     backup_id = secrets.token_hex(8)
     header = json.dumps({"backup_id": backup_id, "format": FORMAT, "master_key_id": master_key_id}, sort_keys=True)
     header_bytes = header.encode("ascii")
@@ -187,7 +185,7 @@ def backup_create(*, output: Path | None = None) -> BackupResult:
             with _create_private(partial) as target:
                 target.write(MAGIC + _HEADER_LEN.pack(len(header_bytes)) + header_bytes)
                 attachments = _write_encrypted_tar(
-                    key, target, aad=_aad(header_bytes), build=lambda tar: _fill_tar(tar, dump_path, manifest)
+                    master_key_id, target, aad=_aad(header_bytes), build=lambda tar: _fill_tar(tar, dump_path, manifest)
                 )
                 target.flush()
                 os.fsync(target.fileno())
@@ -312,7 +310,9 @@ def _fill_tar(tar: tarfile.TarFile, dump_path: Path, manifest: dict[str, Any]) -
     return len(hashes) - 1
 
 
-def _write_encrypted_tar(key: bytes, target: BinaryIO, *, aad: bytes, build: Callable[[tarfile.TarFile], int]) -> int:
+def _write_encrypted_tar(
+    master_key_id: str, target: BinaryIO, *, aad: bytes, build: Callable[[tarfile.TarFile], int]
+) -> int:
     """Stream a tar archive through the encryption without holding it in memory or writing it to disk: a thread
     writes the archive into a pipe that `encrypt_stream` reads."""
     read_fd, write_fd = os.pipe()
@@ -332,7 +332,7 @@ def _write_encrypted_tar(key: bytes, target: BinaryIO, *, aad: bytes, build: Cal
     producer.start()
     try:
         with os.fdopen(read_fd, "rb") as pipe_in:
-            stream.encrypt_stream(key, pipe_in, target, aad=aad, chunk_size=CHUNK)
+            files.seal_backup(master_key_id, pipe_in, target, aad=aad, chunk_size=CHUNK)
     finally:
         producer.join()
     if "error" in outcome:
@@ -457,7 +457,8 @@ def backup_restore(*, path: Path, work_dir: Path | None = None) -> RestoreResult
     path = Path(path)
     with path.open("rb") as source:
         header = read_header(source)
-    key = get_key_provider().derive_key_for(header.master_key_id, KEY_PURPOSE)
+    # Fails early (MasterKeyUnavailable) when the master key this backup names is not configured.
+    files.check_backup_key(header.master_key_id)
     _check_target_empty()
     work_parent = Path(work_dir) if work_dir is not None else settings.DATA_DIR
     work_parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -466,7 +467,7 @@ def backup_restore(*, path: Path, work_dir: Path | None = None) -> RestoreResult
         tar_path = workdir / "backup.tar"
         with path.open("rb") as source, _create_private(tar_path) as plain:
             source.seek(header.length)
-            stream.decrypt_stream(key, source, plain, aad=_aad(header.raw))
+            files.open_backup(header.master_key_id, source, plain, aad=_aad(header.raw))
         dump_path = workdir / DUMP_MEMBER
         with tarfile.open(tar_path, mode="r:") as tar:
             manifest = _read_and_check_archive(tar)
