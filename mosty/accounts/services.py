@@ -16,14 +16,9 @@ from mosty.accounts.models import Membership, Organisation, RecoveryCode, Recove
 from mosty.core.audit import audit_record
 from mosty.core.crypto.keyring import default_scope
 from mosty.core.crypto.secrets import hash_secret, new_recovery_code
-from mosty.core.exceptions import Conflict, ValidationFailed
+from mosty.core.exceptions import ValidationFailed
 
 RECOVERY_CODE_COUNT = 10
-
-
-def _validation_failed(exc: ValidationError) -> ValidationFailed:
-    errors = {k: [str(m) for m in v] for k, v in exc.message_dict.items()} if hasattr(exc, "error_dict") else {}
-    return ValidationFailed(errors=errors or {"__all__": [str(m) for m in exc.messages]})
 
 
 def organisation_create(
@@ -34,7 +29,7 @@ def organisation_create(
     try:
         organisation.full_clean()
     except ValidationError as exc:
-        raise _validation_failed(exc) from exc
+        raise ValidationFailed.from_django(exc) from exc
     with transaction.atomic():
         organisation.save()
         audit_record(
@@ -66,7 +61,7 @@ def user_create(
         if validate_password:
             check(password, user)
     except ValidationError as exc:
-        raise _validation_failed(exc) from exc
+        raise ValidationFailed.from_django(exc) from exc
     user.set_password(password)
     with transaction.atomic(), default_scope(None):
         user.save()
@@ -216,7 +211,7 @@ def user_password_set(*, user: User, password: str, actor: User | None = None, v
         try:
             check(password, user)
         except ValidationError as exc:
-            raise _validation_failed(exc) from exc
+            raise ValidationFailed.from_django(exc) from exc
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
@@ -231,31 +226,3 @@ def totp_device_replace(*, user: User, actor: User | None = None) -> TOTPDevice:
         if removed:
             audit_record(action="otp.totp_removed", actor=actor, object_type="user", object_id=user.pk)
         return totp_device_create_confirmed(user=user)
-
-
-def active_organisation_check(*, user: User, organisation_id: int) -> Membership:
-    """The membership that lets `user` act for `organisation_id`; Conflict-free 404 if there is none."""
-    from mosty.accounts.selectors import access_membership_by_organisation_id
-
-    return access_membership_by_organisation_id(user, organisation_id)
-
-
-__all__ = [
-    "Conflict",
-    "active_organisation_check",
-    "membership_remove",
-    "membership_set",
-    "organisation_create",
-    "recovery_codes_regenerate",
-    "totp_device_confirm",
-    "totp_device_create_confirmed",
-    "totp_device_replace",
-    "totp_device_start",
-    "totp_verify",
-    "user_create",
-    "user_end_all_sessions",
-    "user_login_failed",
-    "user_login_succeeded",
-    "user_password_set",
-    "user_unlock",
-]

@@ -74,7 +74,7 @@ def api_token_create(
         try:
             token.full_clean()
         except ValidationError as exc:
-            raise ValidationFailed(errors={k: [str(m) for m in v] for k, v in exc.message_dict.items()}) from exc
+            raise ValidationFailed.from_django(exc) from exc
         token.save(force_insert=True)
         audit_record(
             action="api_token.created",

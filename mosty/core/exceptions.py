@@ -7,6 +7,8 @@ responses, so every client sees the same code for the same failure. Messages nev
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +32,13 @@ class ValidationFailed(MostyError):
     def __init__(self, message: str | Promise | None = None, *, errors: dict[str, list[str]] | None = None):
         super().__init__(message)
         self.errors = errors or {}
+
+    @classmethod
+    def from_django(cls, exc: Any) -> ValidationFailed:
+        """From a `django.core.exceptions.ValidationError` (field errors, or form-wide ones under "__all__")."""
+        if hasattr(exc, "error_dict"):
+            return cls(errors={k: [str(m) for m in v] for k, v in exc.message_dict.items()})
+        return cls(errors={"__all__": [str(m) for m in exc.messages]})
 
 
 class NotFound(MostyError):

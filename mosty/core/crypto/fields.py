@@ -123,13 +123,13 @@ class _EncryptedDescriptor:
 
 
 class EncryptedField(models.TextField):  # type: ignore[type-arg]
-    """Base of the encrypted fields: subclasses say how a value becomes bytes and back."""
+    """Base of the encrypted fields: text as UTF-8; subclasses change how a value becomes bytes and back."""
 
     def to_bytes(self, value: Any) -> bytes:
-        raise NotImplementedError
+        return str(value).encode("utf-8")
 
     def from_bytes(self, data: bytes) -> Any:
-        raise NotImplementedError
+        return data.decode("utf-8")
 
     column_bytes: bytes = b""
 
@@ -203,11 +203,7 @@ class EncryptedField(models.TextField):  # type: ignore[type-arg]
 
 
 class EncryptedTextField(EncryptedField):
-    def to_bytes(self, value: Any) -> bytes:
-        return str(value).encode("utf-8")
-
-    def from_bytes(self, data: bytes) -> str:
-        return data.decode("utf-8")
+    """Text, stored as UTF-8 (the base codec)."""
 
 
 class EncryptedDateField(EncryptedField):
