@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("mosty.core.urls")),
     path("accounts/", include("mosty.accounts.urls")),
     path("tokens/", include("mosty.api.urls")),
+    path("registry/", include("mosty.registry.urls")),
     # Our completion view first: same URL as the library's, with lockout, a new session key and the audit.
     path("webauthn/authentication/complete/", CompletePasskeyVerificationView.as_view(), name="passkey_complete"),
     path("webauthn/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "ninja",
     "mosty.core",
     "mosty.accounts",
+    "mosty.registry",
     "mosty.api",
 ]
 

@@ -13,6 +13,7 @@ from mosty.accounts.models import Role
 # (url name, label, roles that see it; empty = every member)
 NAV_ITEMS: list[tuple[str, Any, frozenset[str]]] = [
     ("core:home", _("Overview"), frozenset()),
+    ("registry:map", _("Who does what where"), frozenset()),
     ("accounts:members", _("Members"), frozenset()),
     ("accounts:audit_log", _("Audit log"), frozenset({Role.ORG_ADMIN, Role.COORDINATOR})),
     ("api_tokens:list", _("API tokens"), frozenset()),
@@ -31,7 +32,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     for name, label, roles in NAV_ITEMS:
         if roles and membership.role not in roles:
             continue
-        items.append({"url": reverse(name), "label": label, "current": name == current})
+        # A section's item stays marked on its sub-pages (the registry's lists, forms and details).
+        section = name.split(":")[0] == "registry" and current.startswith("registry:")
+        items.append({"url": reverse(name), "label": label, "current": name == current or section})
     if getattr(user, "is_platform_admin", False):
         items.append({"url": reverse("admin:index"), "label": _("Platform administration"), "current": False})
     return {

@@ -37,6 +37,7 @@ from mosty.core.exceptions import (
     ServerError,
     ValidationFailed,
 )
+from mosty.registry.api import router as registry_router
 
 logger = logging.getLogger("mosty.api")
 
@@ -156,6 +157,12 @@ class MostyAPI(NinjaAPI):
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             response = view(request, *args, **kwargs)
             if isinstance(response, HttpResponseNotAllowed):
+                # Deny by default: without a valid token the answer is 401, whatever the method.
+                try:
+                    if token_auth(request) is None:
+                        raise InvalidToken
+                except MostyError as error:
+                    return self.error_response(request, error)
                 allowed = response["Allow"]
                 response = self.error_response(request, MethodNotAllowed())
                 response["Allow"] = allowed
@@ -187,6 +194,7 @@ def create_api(*, urls_namespace: str = "api", routers: list[tuple[str, Router]]
         openapi_url="/openapi.json",
     )
     new_api.add_router("", endpoints_router)
+    new_api.add_router("/registry", registry_router)
     for prefix, extra in routers or []:
         new_api.add_router(prefix, extra)
     return new_api

@@ -6,7 +6,27 @@ from mosty.core.middleware import CONTENT_SECURITY_POLICY
 
 pytestmark = pytest.mark.django_db
 
-ENDPOINTS = {"/api/v1/me", "/api/v1/organisation", "/api/v1/organisation/members"}
+ENDPOINTS = {
+    "/api/v1/me",
+    "/api/v1/organisation",
+    "/api/v1/organisation/members",
+    "/api/v1/registry/sectors",
+    "/api/v1/registry/support-types",
+    "/api/v1/registry/regions",
+    "/api/v1/registry/organisations",
+    "/api/v1/registry/organisations/{organisation_id}",
+    "/api/v1/registry/profile",
+    "/api/v1/registry/initiatives",
+    "/api/v1/registry/initiatives/{initiative_id}",
+    "/api/v1/registry/initiatives/{initiative_id}/links",
+    "/api/v1/registry/initiatives/{initiative_id}/links/{link_id}",
+    "/api/v1/registry/activities",
+    "/api/v1/registry/activities/{activity_id}",
+    "/api/v1/registry/coverage",
+    "/api/v1/registry/needs/unmet",
+    "/api/v1/registry/needs",
+    "/api/v1/registry/needs/{need_id}",
+}
 
 
 def test_schema_is_public_json_with_every_endpoint_and_the_bearer_scheme(client):

@@ -269,6 +269,7 @@ def test_stylesheet_stays_small_and_uses_no_web_fonts() -> None:
     path = finders.find("mosty/mosty.css")
     assert path
     css = Path(path).read_text(encoding="utf-8")
-    assert len(css.encode()) < 15 * 1024
+    # Small enough to arrive in one or two round trips over Tor; raise it consciously, not by habit.
+    assert len(css.encode()) < 20 * 1024
     for forbidden in ("@font-face", "@import", "url("):
         assert forbidden not in css

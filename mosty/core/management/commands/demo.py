@@ -38,10 +38,15 @@ class Command(BaseCommand):
         except MostyError as exc:
             raise CommandError(str(exc.message)) from exc
 
+        from mosty.registry.demo import load_registry_demo
+
+        activities = load_registry_demo()
         self.stdout.write(
             f"Demo data: {result.organisations} organisations, {result.users} users "
             f"({result.organisations_created} organisations and {result.users_created} users created now)."
         )
+        if activities:
+            self.stdout.write(f"Registry: {activities} activities, initiatives, profiles and needs loaded.")
         if result.credentials:
             self.stdout.write("")
             self.stdout.write(
