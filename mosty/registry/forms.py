@@ -166,7 +166,7 @@ class CoverageFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["support_type"] = _support_type_field(required=False)
-        self.fields["sector"] = _sector_field(required=False)
+        self.order_fields(["scope", "national_republics", "support_type", "funding_status", "on"])
 
     def value(self, name: str, default: Any = None) -> Any:
         if not self.is_valid():
@@ -391,3 +391,14 @@ class ImportForm(forms.Form):
         if not name.endswith((".csv", ".xlsx")):
             raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
         return upload
+
+
+class MapFilterForm(CoverageFilterForm):
+    """The map's filters: what and when (the map itself shows where)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["scope"]
+        del self.fields["national_republics"]
+        self.fields["sector"] = _sector_field(required=False)
+        self.order_fields(["sector", "support_type", "funding_status", "on"])

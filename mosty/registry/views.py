@@ -68,7 +68,7 @@ def _can_edit(viewer: Viewer) -> bool:
 @require_GET
 @with_viewer
 def coverage_map(request: HttpRequest, viewer: Viewer) -> HttpResponse:
-    form = forms.CoverageFilterForm(request.GET or None)
+    form = forms.MapFilterForm(request.GET or None)
     filters = form.coverage_filters()
     sector = form.value("sector")
     totals = selectors.region_totals(filters, sector=sector)
