@@ -9,6 +9,11 @@ urlpatterns = [
     path("accounts/", include("mosty.accounts.urls")),
     path("tokens/", include("mosty.api.urls")),
     path("registry/", include("mosty.registry.urls")),
+    path("cases/", include("mosty.cases.urls")),
+    path("cases/referrals/", include("mosty.cases.referral_urls")),
+    path("cases/exports/", include("mosty.cases.export_urls")),
+    path("intake/", include("mosty.cases.intake_urls")),
+    path("detainees/", include("mosty.detainees.urls")),
     # Our completion view first: same URL as the library's, with lockout, a new session key and the audit.
     path("webauthn/authentication/complete/", CompletePasskeyVerificationView.as_view(), name="passkey_complete"),
     path("webauthn/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),

@@ -19,13 +19,16 @@ MOSTY_COMMANDS = {
     "keys": "keys: `generate` missing key files, `rotate --org SLUG`, `rotate-master --new-key-file PATH`",
     "backup": "write one encrypted archive of the database and attachments",
     "restore": "restore an encrypted archive into a fresh, empty database",
+    "retention": "destroy closed cases past their retention date (run daily): `[--dry-run] [--date YYYY-MM-DD]`",
+    "detainees": "detainee registry: `import --source ID --user NAME FILE`, `link --org SLUG --user NAME`",
+    "link": "link detainee lists into persons (no database): `mosty link IN.csv ... --output OUT.csv`",
     "manage": "any Django management command (migrate, shell, createsuperuser, ...)",
 }
 
 
 def _usage() -> str:
     lines = ["usage: mosty <command> [options]", "", "commands:"]
-    lines += [f"  {name:<9} {text}" for name, text in MOSTY_COMMANDS.items()]
+    lines += [f"  {name:<10} {text}" for name, text in MOSTY_COMMANDS.items()]
     lines += ["", "`mosty <command> --help` explains a command."]
     return "\n".join(lines)
 
@@ -36,6 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args or args[0] in {"-h", "--help"} or args == ["help"]:
         print(_usage())
         return 0
+    if args[0] == "link":
+        # standalone: no Django settings, no database
+        from mosty.linkage.cli import main as link_main
+
+        return link_main(args[1:])
     if args[0] == "manage":
         args = args[1:] or ["help"]
     from django.core.management import execute_from_command_line

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "mosty.core",
     "mosty.accounts",
     "mosty.registry",
+    "mosty.cases",
+    "mosty.detainees",
     "mosty.api",
 ]
 
@@ -141,6 +143,9 @@ SESSION_COOKIE_NAME = "mosty_session"
 CSRF_COOKIE_SAMESITE = "Strict"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_NAME = "mosty_csrf"
+# A browser-session cookie, not a year-long one: a CSRF cookie left on a device tells whoever inspects it that
+# the site was visited (an applicant's phone may be searched).
+CSRF_COOKIE_AGE = None
 CSRF_FAILURE_VIEW = "mosty.core.views.csrf_failure"
 LANGUAGE_COOKIE_NAME = "mosty_language"
 LANGUAGE_COOKIE_SAMESITE = "Strict"
@@ -185,6 +190,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Public intake: requests (and applicants' answers) one organisation accepts per 10-minute window; beyond it
+# the intake answers 429. Counted without IP addresses (mosty.cases.intake).
+MOSTY_INTAKE_PER_WINDOW = env.int("MOSTY_INTAKE_PER_WINDOW", default=30)
 
 # Where a quick exit lands: a neutral page that says nothing about Mosty.
 MOSTY_QUICK_EXIT_URL = env.str("MOSTY_QUICK_EXIT_URL", default="https://www.wikipedia.org/")

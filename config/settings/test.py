@@ -28,3 +28,4 @@ STATIC_ROOT = _TMP / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 MOSTY_DATA_DIR_FOR_TESTS = _TMP
 MOSTY_ATTACHMENTS_DIR = _TMP / "attachments"
+MOSTY_DEMO_CASE_SCALE = 0.05  # `mosty demo` in tests: a dozen cases, not three hundred

@@ -13,12 +13,26 @@ from mosty.accounts.models import Role
 # (url name, label, roles that see it; empty = every member)
 NAV_ITEMS: list[tuple[str, Any, frozenset[str]]] = [
     ("core:home", _("Overview"), frozenset()),
+    ("cases:list", _("Cases"), frozenset({Role.ORG_ADMIN, Role.CASEWORKER, Role.COORDINATOR, Role.PROGRAMME_OFFICER})),
     ("registry:map", _("Who does what where"), frozenset()),
+    (
+        "detainees:index",
+        _("Detainee registry"),
+        frozenset({Role.ORG_ADMIN, Role.COORDINATOR, Role.DOCUMENTER, Role.VIEWER}),
+    ),
     ("accounts:members", _("Members"), frozenset()),
     ("accounts:audit_log", _("Audit log"), frozenset({Role.ORG_ADMIN, Role.COORDINATOR})),
     ("api_tokens:list", _("API tokens"), frozenset()),
     ("accounts:security", _("Security"), frozenset()),
 ]
+
+
+# Namespaces whose pages belong to a navigation item's section.
+SECTIONS: dict[str, set[str]] = {
+    "registry": {"registry"},
+    "cases": {"cases", "referrals", "case_exports"},
+    "detainees": {"detainees"},
+}
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -32,8 +46,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     for name, label, roles in NAV_ITEMS:
         if roles and membership.role not in roles:
             continue
-        # A section's item stays marked on its sub-pages (the registry's lists, forms and details).
-        section = name.split(":")[0] == "registry" and current.startswith("registry:")
+        # A section's item stays marked on its sub-pages (lists, forms, details).
+        section = current.split(":")[0] in SECTIONS.get(name.split(":")[0], set())
         items.append({"url": reverse(name), "label": label, "current": name == current or section})
     if getattr(user, "is_platform_admin", False):
         items.append({"url": reverse("admin:index"), "label": _("Platform administration"), "current": False})

@@ -27,6 +27,8 @@ from ninja.openapi.docs import DocsBase
 
 from mosty.api.auth import token_auth
 from mosty.api.endpoints import router as endpoints_router
+from mosty.cases.api import router as cases_router
+from mosty.cases.referral_api import router as sharing_router
 from mosty.core.exceptions import (
     InvalidRequest,
     InvalidToken,
@@ -37,6 +39,7 @@ from mosty.core.exceptions import (
     ServerError,
     ValidationFailed,
 )
+from mosty.detainees.api import router as detainees_router
 from mosty.registry.api import router as registry_router
 
 logger = logging.getLogger("mosty.api")
@@ -195,6 +198,9 @@ def create_api(*, urls_namespace: str = "api", routers: list[tuple[str, Router]]
     )
     new_api.add_router("", endpoints_router)
     new_api.add_router("/registry", registry_router)
+    new_api.add_router("/cases", cases_router)
+    new_api.add_router("", sharing_router)
+    new_api.add_router("/detainees", detainees_router)
     for prefix, extra in routers or []:
         new_api.add_router(prefix, extra)
     return new_api

@@ -107,6 +107,28 @@ class Conflict(MostyError):
     message = _("This conflicts with the current state.")
 
 
+class InvalidTransition(Conflict):
+    """A workflow step that the case's current state does not allow."""
+
+    code = "invalid_transition"
+    status = 409
+    message = _("This step is not allowed from the case's current state.")
+
+
+class ConsentMissing(PermissionDenied):
+    """Sharing that no valid consent covers."""
+
+    code = "consent_missing"
+    status = 403
+    message = _("No valid consent covers this sharing.")
+
+
+class RateLimited(MostyError):
+    code = "rate_limited"
+    status = 429
+    message = _("Too many requests right now. Please try again later.")
+
+
 class AuditChainBroken(MostyError):
     code = "audit_chain_broken"
     status = 500

@@ -24,6 +24,12 @@ PUBLIC_URL_NAMES = frozenset(
         "core:quick_exit",
         "core:set_language",
         "core:healthz",
+        # The public intake (mosty.cases.intake_urls): no account, by design.
+        "intake:start",
+        "intake:request",
+        "intake:status",
+        "intake:reply",
+        "intake:leave",
     }
 )
 # Reachable after the password, before the second factor.

@@ -402,3 +402,8 @@ class MapFilterForm(CoverageFilterForm):
         del self.fields["national_republics"]
         self.fields["sector"] = _sector_field(required=False)
         self.order_fields(["sector", "support_type", "funding_status", "on"])
+
+
+# Public names for other apps' forms (cases choose a region and a support type the same way).
+region_field = _region_field
+NamedChoiceField = _NamedChoiceField

@@ -34,7 +34,9 @@ def test_schema_is_public_json_with_every_endpoint_and_the_bearer_scheme(client)
     assert response.status_code == 200
     schema = response.json()
     assert schema["openapi"].startswith("3.")
-    assert set(schema["paths"]) == ENDPOINTS
+    # Every endpoint listed here is documented; each app's tests check its own endpoints in detail.
+    assert set(schema["paths"]) >= ENDPOINTS
+    assert all(path.startswith("/api/v1/") for path in schema["paths"])
     schemes = schema["components"]["securitySchemes"]
     assert schemes == {"TokenAuth": {"type": "http", "scheme": "bearer"}}
     for path, operations in schema["paths"].items():

@@ -34,6 +34,13 @@ PUBLIC = {
     "core:quick_exit": 302,  # to the neutral exit site, never to the login page
     "core:healthz": 200,
     "core:set_language": 405,  # POST only
+    # The public intake: the start page; the form (POSTed to; a GET shows the start page again); the status
+    # check; the applicant's answer and leaving the status page (POST only).
+    "intake:start": 200,
+    "intake:request": 200,
+    "intake:status": 200,
+    "intake:reply": 405,
+    "intake:leave": 405,
 }
 # The API authenticates every call with its own tokens and answers JSON 401 itself; only its schema and the
 # docs page are anonymous.

@@ -38,15 +38,23 @@ class Command(BaseCommand):
         except MostyError as exc:
             raise CommandError(str(exc.message)) from exc
 
+        from mosty.cases.demo import load_cases_demo
+        from mosty.detainees.demo import load_detainees_demo
         from mosty.registry.demo import load_registry_demo
 
         activities = load_registry_demo()
+        cases = load_cases_demo()
+        detainee_records = load_detainees_demo()
         self.stdout.write(
             f"Demo data: {result.organisations} organisations, {result.users} users "
             f"({result.organisations_created} organisations and {result.users_created} users created now)."
         )
         if activities:
             self.stdout.write(f"Registry: {activities} activities, initiatives, profiles and needs loaded.")
+        if cases:
+            self.stdout.write(f"Cases: {cases} demo cases loaded.")
+        if detainee_records:
+            self.stdout.write(f"Detainee registry: {detainee_records} records in four lists, linked once.")
         if result.credentials:
             self.stdout.write("")
             self.stdout.write(
