@@ -11,8 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mosty.accounts.models import User
 from mosty.cases.workflows import TypeField, Workflow
-from mosty.registry.forms import NamedChoiceField, region_field
-from mosty.registry.models import SupportType
+from mosty.registry.forms import region_field, support_type_field
 
 LEVELS = [(1, _("1 low")), (2, _("2 medium")), (3, _("3 high")), (4, _("4 critical"))]
 SCOPES = [
@@ -21,17 +20,6 @@ SCOPES = [
     ("referred", _("Referred to us")),
     ("closed", _("Closed")),
 ]
-
-
-def _support_type_field(*, required: bool) -> NamedChoiceField:
-    return NamedChoiceField(
-        queryset=SupportType.objects.all(),
-        to_field_name="slug",
-        required=required,
-        label=_("Support type"),
-        empty_label=_("Any support type") if not required else "—",
-        error_messages={"invalid_choice": _("Unknown support type.")},
-    )
 
 
 class CaseFilterForm(forms.Form):
@@ -53,7 +41,7 @@ class CaseFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["support_type"] = _support_type_field(required=False)
+        self.fields["support_type"] = support_type_field(required=False)
         self.order_fields(["scope", "support_type", "state", "risk", "deadline"])
 
 
@@ -88,7 +76,7 @@ class CaseForm(forms.Form):
 
     def __init__(self, *args: Any, assignees: list[User] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["support_type"] = _support_type_field(required=True)
+        self.fields["support_type"] = support_type_field(required=True)
         self.fields["region"] = region_field(required=False, label=_("Where the person is"))
         choices = [("", _("Nobody yet"))] + [(str(u.pk), u.username) for u in assignees or []]
         self.fields["assignee"] = forms.ChoiceField(label=_("Assigned to"), choices=choices, required=False)

@@ -7,7 +7,6 @@ services write, forms parse. Everything the viewer may not see answers 404, as f
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -19,52 +18,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from mosty.accounts.decorators import member_view
 from mosty.accounts.models import Role
-from mosty.accounts.selectors import Viewer, viewer_for_membership
+from mosty.accounts.selectors import Viewer
 from mosty.cases import referral_forms as forms
 from mosty.cases import referrals, trust, vouching
 from mosty.cases.models import ReferralPart, ReferralStatus
 from mosty.cases.selectors import CASE_READ_ROLES, CASE_WRITE_ROLES, CaseAccess, access_case_by_id
 from mosty.core.exceptions import Conflict, ConsentMissing, NotFound, PermissionDenied, ValidationFailed
-from mosty.core.views import render_error
+from mosty.core.form_errors import apply_validation_errors
 
 PAGE_SIZE = 25
 ALL_ROLES = frozenset(Role.values)
 ViewFunc = Callable[..., HttpResponse]
 
 
-def _member_view(roles: frozenset[str]) -> Callable[[ViewFunc], ViewFunc]:
-    """Pass the `Viewer`; roles outside `roles` get 404 (as for a page that does not exist)."""
-
-    def decorate(view: ViewFunc) -> ViewFunc:
-        @functools.wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            membership = getattr(request, "membership", None)
-            if membership is None:
-                return render_error(request, PermissionDenied(_("You are not a member of any organisation yet.")))
-            viewer = viewer_for_membership(membership)
-            if not viewer.has_role(roles):
-                return render_error(request, NotFound())
-            try:
-                return view(request, viewer, *args, **kwargs)
-            except (NotFound, PermissionDenied, Conflict) as exc:
-                return render_error(request, exc)
-
-        return wrapped
-
-    return decorate
-
-
-case_roles = _member_view(CASE_READ_ROLES)
-member = _member_view(ALL_ROLES)
-
-
-def _apply_errors(form: Any, exc: ValidationFailed) -> None:
-    for name, errors in exc.errors.items():
-        for error in errors:
-            form.add_error(name if name in form.fields else None, error)
-    if not exc.errors:
-        form.add_error(None, str(exc.message))
+case_roles = member_view(CASE_READ_ROLES)
+member = member_view(ALL_ROLES)
 
 
 def _own_case(viewer: Viewer, case_id: str) -> CaseAccess:
@@ -209,7 +179,7 @@ def create(request: HttpRequest, viewer: Viewer, case_id: str) -> HttpResponse:
                 refusal = _("The consent you chose does not cover this referral; another one does: choose it.")
         except (ValidationFailed, Conflict) as exc:
             if isinstance(exc, ValidationFailed):
-                _apply_errors(form, exc)
+                apply_validation_errors(form, exc)
             else:
                 form.add_error(None, str(exc.message))
         else:
@@ -256,7 +226,7 @@ def consents(request: HttpRequest, viewer: Viewer, case_id: str) -> HttpResponse
                     valid_until=data["valid_until"],
                 )
             except ValidationFailed as exc:
-                _apply_errors(form, exc)
+                apply_validation_errors(form, exc)
             else:
                 messages.success(request, _("The consent was recorded."))
                 return redirect("referrals:consents", case_id=access.case.pk)
@@ -298,7 +268,7 @@ def _vouch(request: HttpRequest, viewer: Viewer, form: Any, subject: Any) -> boo
             viewer=viewer, subject=subject, basis=data["basis"], since=data["since"], expires_on=data["expires_on"]
         )
     except ValidationFailed as exc:
-        _apply_errors(form, exc)
+        apply_validation_errors(form, exc)
         return False
     messages.success(request, _("Your organisation's vouch was recorded."))
     return True

@@ -8,7 +8,6 @@ the page generates (pagination keeps the query string as the user typed it, on t
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -20,44 +19,22 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from mosty.accounts.decorators import member_view
 from mosty.accounts.models import Role
-from mosty.accounts.selectors import Viewer, viewer_for_membership
+from mosty.accounts.selectors import Viewer
 from mosty.cases import forms, selectors, services
 from mosty.cases.selectors import CASE_READ_ROLES
 from mosty.cases.workflows import workflow_for
-from mosty.core.exceptions import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
-from mosty.core.views import render_error
+from mosty.core.exceptions import NotFound, PermissionDenied, ValidationFailed
+from mosty.core.form_errors import apply_validation_errors
 from mosty.registry.models import SupportType, language_code
 
 PAGE_SIZE = 50
 ViewFunc = Callable[..., HttpResponse]
 
 
-def case_view(view: ViewFunc) -> ViewFunc:
-    """Pass the `Viewer`; roles that do not work with cases get 404 (as for a case that does not exist)."""
-
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        membership = getattr(request, "membership", None)
-        if membership is None:
-            return render_error(request, PermissionDenied(_("You are not a member of any organisation yet.")))
-        viewer = viewer_for_membership(membership)
-        if not viewer.has_role(CASE_READ_ROLES):
-            return render_error(request, NotFound())
-        try:
-            return view(request, viewer, *args, **kwargs)
-        except (NotFound, PermissionDenied, InvalidTransition) as exc:
-            return render_error(request, exc)
-
-    return wrapped
-
-
-def _apply_errors(form: Any, exc: ValidationFailed) -> None:
-    for field, errors in exc.errors.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
-    if not exc.errors:
-        form.add_error(None, str(exc.message))
+# Roles that do not work with cases get 404, as for a case that does not exist.
+case_view = member_view(CASE_READ_ROLES)
 
 
 @require_GET
@@ -136,7 +113,7 @@ def case_create(request: HttpRequest, viewer: Viewer) -> HttpResponse:
                 )
         except ValidationFailed as exc:
             target = person_form if set(exc.errors) & set(person_form.fields) else case_form
-            _apply_errors(target, exc)
+            apply_validation_errors(target, exc)
             for key, errors in exc.errors.items():
                 if f"d_{key}" in case_form.fields:
                     for error in errors:

@@ -12,7 +12,6 @@ through `mosty detainees import` and `mosty detainees link` on the server.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,9 +23,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mosty.accounts.selectors import Viewer, active_organisation_by_id, viewer_for_membership
+from mosty.accounts.decorators import member_view
+from mosty.accounts.selectors import Viewer, active_organisation_by_id
 from mosty.core.exceptions import NotFound, PermissionDenied, ValidationFailed
-from mosty.core.views import render_error
+from mosty.core.form_errors import apply_validation_errors
 from mosty.detainees import charts, display, forms, importing, selectors, services
 from mosty.detainees.errors import ColumnMappingNeeded, LinkageFailed
 from mosty.detainees.models import ClusterMember, DetaineeRecord, LinkRun, PersonCluster, Verdict
@@ -36,31 +36,8 @@ REVIEW_PAGE_SIZE = 25
 ViewFunc = Callable[..., HttpResponse]
 
 
-def detainee_view(view: ViewFunc) -> ViewFunc:
-    """Pass the `Viewer`; roles without access get 404 everywhere. MostyErrors become their error page."""
-
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        membership = getattr(request, "membership", None)
-        if membership is None:
-            return render_error(request, PermissionDenied(_("You are not a member of any organisation yet.")))
-        viewer = viewer_for_membership(membership)
-        if not selectors.can_read(viewer):
-            return render_error(request, NotFound())
-        try:
-            return view(request, viewer, *args, **kwargs)
-        except (NotFound, PermissionDenied) as exc:
-            return render_error(request, exc)
-
-    return wrapped
-
-
-def _apply_errors(form: Any, exc: ValidationFailed) -> None:
-    for key, errors in exc.errors.items():
-        for error in errors:
-            form.add_error(key if key in form.fields else None, error)
-    if not exc.errors:
-        form.add_error(None, str(exc.message))
+# Roles without access to the registry get 404 everywhere.
+detainee_view = member_view(selectors.READ_ROLES)
 
 
 def _page(request: HttpRequest, items: Any, size: int = PAGE_SIZE) -> Any:
@@ -122,7 +99,7 @@ def source_create(request: HttpRequest, viewer: Viewer) -> HttpResponse:
                 viewer=viewer, name=form.cleaned_data["name"], description=form.cleaned_data["description"]
             )
         except ValidationFailed as exc:
-            _apply_errors(form, exc)
+            apply_validation_errors(form, exc)
         else:
             messages.success(request, _("The list was created. Import its records now."))
             return redirect("detainees:source_import", source_id=source.pk)
@@ -208,7 +185,7 @@ def source_import(request: HttpRequest, viewer: Viewer, source_id: str) -> HttpR
             try:
                 table = importing.read_table(upload.name or "", content, max_rows=services.MAX_UPLOAD_ROWS)
             except ValidationFailed as exc:
-                _apply_errors(form, exc)
+                apply_validation_errors(form, exc)
                 table = None
             if table is not None:
                 mapping_form = forms.MappingForm(request.POST, headers=table.headers, initial_mapping={})
@@ -279,7 +256,7 @@ def source_mapping(request: HttpRequest, viewer: Viewer, source_id: str) -> Http
         try:
             services.source_mapping_set(viewer=viewer, source=source, mapping=form.mapping())
         except ValidationFailed as exc:
-            _apply_errors(form, exc)
+            apply_validation_errors(form, exc)
         else:
             messages.success(request, _("The column mapping was saved."))
             return redirect("detainees:source_detail", source_id=source.pk)
@@ -297,7 +274,7 @@ def source_share(request: HttpRequest, viewer: Viewer, source_id: str) -> HttpRe
         try:
             services.source_share(viewer=viewer, source=source, organisation=form.cleaned_data["organisation"])
         except ValidationFailed as exc:
-            _apply_errors(form, exc)
+            apply_validation_errors(form, exc)
         else:
             messages.success(request, _("The list is now shared: that organisation can read its records."))
             return redirect("detainees:source_detail", source_id=source.pk)
@@ -350,7 +327,7 @@ def run_list(request: HttpRequest, viewer: Viewer) -> HttpResponse:
         try:
             run = services.linkage_run(viewer=viewer, sources=list(form.cleaned_data["sources"]))
         except ValidationFailed as exc:
-            _apply_errors(form, exc)
+            apply_validation_errors(form, exc)
         except LinkageFailed as exc:
             messages.error(request, str(exc.message))
             return redirect("detainees:runs")

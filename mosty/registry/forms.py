@@ -406,4 +406,5 @@ class MapFilterForm(CoverageFilterForm):
 
 # Public names for other apps' forms (cases choose a region and a support type the same way).
 region_field = _region_field
+support_type_field = _support_type_field
 NamedChoiceField = _NamedChoiceField

@@ -7,7 +7,6 @@ a notice. Filters travel in the query string (codes and slugs only, never a name
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -19,8 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mosty.accounts.selectors import Viewer, viewer_for_membership
-from mosty.core.exceptions import NotFound, PermissionDenied, ValidationFailed
+from mosty.accounts.decorators import member_view
+from mosty.accounts.selectors import Viewer
+from mosty.core.exceptions import PermissionDenied, ValidationFailed
+from mosty.core.form_errors import apply_validation_errors
 from mosty.core.views import render_error
 from mosty.registry import charts, forms, importexport, selectors, services
 from mosty.registry.models import RegionKind
@@ -30,28 +31,8 @@ PAGE_SIZE = 50
 ViewFunc = Callable[..., HttpResponse]
 
 
-def with_viewer(view: ViewFunc) -> ViewFunc:
-    """Pass the acting `Viewer`; MostyErrors raised by the view become their error page."""
-
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        membership = getattr(request, "membership", None)
-        if membership is None:
-            return render_error(request, PermissionDenied(_("You are not a member of any organisation yet.")))
-        try:
-            return view(request, viewer_for_membership(membership), *args, **kwargs)
-        except (NotFound, PermissionDenied) as exc:
-            return render_error(request, exc)
-
-    return wrapped
-
-
-def _apply_errors(form: Any, exc: ValidationFailed) -> None:
-    for field, errors in exc.errors.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
-    if not exc.errors:
-        form.add_error(None, str(exc.message))
+# Every member sees the registry; the views check the roles that may write.
+with_viewer = member_view()
 
 
 def _page(request: HttpRequest, items: Any) -> Any:
@@ -161,7 +142,7 @@ def needs(request: HttpRequest, viewer: Viewer) -> HttpResponse:
                     month=data["month"],
                 )
             except ValidationFailed as exc:
-                _apply_errors(form, exc)
+                apply_validation_errors(form, exc)
             else:
                 messages.success(request, _("The need was recorded."))
                 return redirect("registry:needs")
@@ -263,7 +244,7 @@ def activity_edit(request: HttpRequest, viewer: Viewer, activity_id: str | None 
                 services.activity_update(viewer=viewer, activity=activity, data=payload)
                 messages.success(request, _("The activity was saved."))
         except ValidationFailed as exc:
-            _apply_errors(form, exc)
+            apply_validation_errors(form, exc)
         else:
             return redirect("registry:activity_detail", activity_id=activity.pk)
     return render(
@@ -413,7 +394,7 @@ def profile_edit(request: HttpRequest, viewer: Viewer) -> HttpResponse:
                 ),
             )
         except ValidationFailed as exc:
-            _apply_errors(form, exc)
+            apply_validation_errors(form, exc)
         else:
             messages.success(request, _("The profile was saved."))
             return redirect("registry:organisation_detail", organisation_id=viewer.organisation_id)
@@ -485,7 +466,7 @@ def initiative_edit(request: HttpRequest, viewer: Viewer, initiative_id: str | N
             else:
                 services.initiative_update(viewer=viewer, initiative=initiative, data=payload)
         except ValidationFailed as exc:
-            _apply_errors(form, exc)
+            apply_validation_errors(form, exc)
         else:
             messages.success(request, _("The initiative was saved."))
             return redirect("registry:initiative_detail", initiative_id=initiative.pk)
@@ -513,7 +494,7 @@ def initiative_link_add(request: HttpRequest, viewer: Viewer, initiative_id: str
                 since=data["since"],
             )
         except ValidationFailed as exc:
-            _apply_errors(form, exc)
+            apply_validation_errors(form, exc)
     if form.errors:
         return render(
             request,
