@@ -56,6 +56,8 @@ def main() -> None:
     from mosty.accounts import services
     from mosty.core.crypto import aead, keyring
 
+    # The migrated apps first: on PostgreSQL the benchmark's own (unmigrated) tables need theirs to exist.
+    call_command("migrate", verbosity=0)
     call_command("migrate", run_syncdb=True, verbosity=0)
     org = services.organisation_create(name="Bench", slug="bench")
     rng = random.Random(7)

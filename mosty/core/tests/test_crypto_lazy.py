@@ -222,15 +222,17 @@ def test_a_pickled_record_keeps_its_values(organisation: Any) -> None:
 # --- the rows of a list page: read-ahead ----------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("read_ahead", [crypto_fields.READ_AHEAD, 2])
 def test_read_ahead_decrypts_only_the_column_read_and_each_value_once(
-    organisation: Any, opened: Counter[tuple[str, str]]
+    organisation: Any, opened: Counter[tuple[str, str]], monkeypatch: pytest.MonkeyPatch, read_ahead: int
 ) -> None:
+    monkeypatch.setattr(crypto_fields, "READ_AHEAD", read_ahead)  # 2: the five rows make three cohorts
     _rows(organisation, 5)
     with acting_as(organisation.pk):
         rows = list(SampleRecord.objects.filter(organisation=organisation).order_by("label"))
         prefetch_data_keys(r.data_key_id for r in rows)
-        assert rows[0].family_name == f"{NAME}-0"
-        assert opened == Counter({(f"row-{i:02d}", "family_name"): 1 for i in range(5)})
+        assert rows[0].family_name == f"{NAME}-0"  # and the rest of its cohort
+        assert opened == Counter({(f"row-{i:02d}", "family_name"): 1 for i in range(min(read_ahead, 5))})
         assert [r.family_name for r in rows] == [f"{NAME}-{i}" for i in range(5)]
         assert [r.notes["i"] for r in rows] == list(range(5))
     assert opened == Counter({(f"row-{i:02d}", column): 1 for i in range(5) for column in ("family_name", "notes")})
@@ -247,6 +249,23 @@ def test_read_ahead_never_raises_for_another_row(organisation: Any) -> None:
         with pytest.raises(DecryptionFailed):
             rows[2].family_name  # noqa: B018
         assert rows[3].family_name == f"{NAME}-3"
+
+
+def test_read_ahead_refuses_what_a_single_read_refuses(organisation: Any) -> None:
+    """Ciphertexts moved to another row or column (and a whole record swap) fail on read, read ahead or not."""
+    rows = _rows(organisation, 4)
+    overwrite(rows[1], "family_name", stored(rows[0], "family_name"))
+    overwrite(rows[2], "notes", stored(rows[2], "family_name"))
+    SampleRecord.objects.filter(pk=rows[3].pk).update(data_key_id=rows[0].data_key_id)
+    overwrite(rows[3], "family_name", stored(rows[0], "family_name"))
+    with acting_as(organisation.pk):
+        fresh = list(SampleRecord.objects.filter(organisation=organisation).order_by("label"))
+        prefetch_data_keys(r.data_key_id for r in fresh)
+        assert (fresh[0].family_name, fresh[0].notes["i"]) == (f"{NAME}-0", 0)
+        for row, column in ((fresh[1], "family_name"), (fresh[2], "notes"), (fresh[3], "family_name")):
+            with pytest.raises(DecryptionFailed):
+                getattr(row, column)
+        assert (fresh[1].notes["i"], fresh[2].family_name) == (1, f"{NAME}-2")
 
 
 def test_read_ahead_only_uses_keys_already_unwrapped(organisation: Any, django_assert_num_queries: Any) -> None:
