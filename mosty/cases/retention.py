@@ -42,7 +42,6 @@ from mosty.core.attachments import attachment_delete
 from mosty.core.audit import audit_record
 from mosty.core.crypto import keyring
 from mosty.core.crypto.errors import CryptoError
-from mosty.core.models import DataKey
 
 DUE_HORIZON_DAYS = 90
 
@@ -217,5 +216,4 @@ def _forget_keys(keys: set[int]) -> None:
     """Delete the records of keys already shredded (no wrapping, nothing left to decrypt with them) now that
     no row refers to them: nothing of the case remains but its audit event. Only shredded keys are touched, and
     a key some row still refers to is protected (the whole case then rolls back and is reported)."""
-    if keys:
-        DataKey.objects.filter(pk__in=keys, shredded_at__isnull=False).delete()
+    keyring.data_key_forget(data_key_ids=keys)

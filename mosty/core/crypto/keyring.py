@@ -351,6 +351,16 @@ def data_key_shred(*, data_key_id: int) -> None:
         scope.ciphers.pop(data_key_id, None)
 
 
+def data_key_forget(*, data_key_ids: Iterable[int]) -> int:
+    """Delete the records of keys that were shredded and that no row refers to any more (retention: nothing of the
+    record remains). Keys not yet shredded are never touched. Returns how many were deleted."""
+    ids = list(data_key_ids)
+    if not ids:
+        return 0
+    deleted, _ = DataKey.objects.filter(pk__in=ids, shredded_at__isnull=False).delete()
+    return int(deleted)
+
+
 def data_key_rewrap(wrapping: WrappedDataKey, new_okey: OrganisationKey) -> None:
     """Move one wrapping to a new organisation key (rotation). The data key and its ciphertexts do not change."""
     old = wrapping.organisation_key
