@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import time
 
 from common import ROOT, median, scores_of
@@ -55,6 +56,11 @@ def load(name: str, source: str) -> tuple[list[Record], dict]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--apart-below",
+        default="default",
+        help="LinkOptions.apart_below: a probability, 'none' to let chains of links join freely, or 'default'",
+    )
     args = parser.parse_args()
     sets = {
         "FEBRL3": [("dataset3.csv", "febrl3")],
@@ -69,7 +75,11 @@ def main() -> None:
         results = []
         for _ in range(args.runs):
             started = time.perf_counter()
-            result = link_records(records, options=LinkOptions(samples=50))
+            options = LinkOptions(samples=50)
+            if args.apart_below != "default":
+                apart = None if args.apart_below == "none" else float(args.apart_below)
+                options = dataclasses.replace(options, apart_below=apart)
+            result = link_records(records, options=options)
             elapsed = time.perf_counter() - started
             results.append((scores_of(result, truth), result.count.persons, elapsed))
         s, persons, _ = results[0]

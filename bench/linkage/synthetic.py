@@ -37,10 +37,11 @@ def _line(label, scores, persons, truth_persons, seconds, interval=None):
     error = (persons - truth_persons) / truth_persons
     text = (
         f"  {label:<10} precision {scores.precision:.4f} recall {scores.recall:.4f} F1 {scores.f1:.4f} | "
-        f"persons {persons} vs {truth_persons} ({error:+.2%})"
+        f"clustered persons {persons} vs {truth_persons} ({error:+.2%})"
     )
     if interval:
-        low, high = interval
+        expected, low, high = interval
+        text += f" expected {expected:.0f} ({(expected - truth_persons) / truth_persons:+.2%})"
         text += f" interval {low:.0f}-{high:.0f} {'covers' if low <= truth_persons <= high else 'MISSES'}"
     return text + f" | {seconds:.1f} s"
 
@@ -77,7 +78,8 @@ def main() -> None:
         note("plain count error", (persons.point - n_persons) / n_persons)
         note("plain interval covers", float(covered))
         note("plain seconds", seconds)
-        print(_line("mosty", scores, persons.point, n_persons, seconds, (persons.low, persons.high)))
+        note("plain expected count error", (persons.expected - n_persons) / n_persons)
+        print(_line("mosty", scores, persons.point, n_persons, seconds, (persons.expected, persons.low, persons.high)))
 
         if not args.no_baseline:
             labels, seconds, _ = baseline_link(records, seed=seed)
@@ -110,9 +112,9 @@ def main() -> None:
             note("encoded F1", enc_scores.f1)
             note("encoded count error", (enc_persons.point - n_persons) / n_persons)
             note("encoded seconds", seconds)
-            print(
-                _line("encoded", enc_scores, enc_persons.point, n_persons, seconds, (enc_persons.low, enc_persons.high))
-            )
+            note("encoded expected count error", (enc_persons.expected - n_persons) / n_persons)
+            interval = (enc_persons.expected, enc_persons.low, enc_persons.high)
+            print(_line("encoded", enc_scores, enc_persons.point, n_persons, seconds, interval))
 
     print(f"medians over {args.seeds} seeds ({args.persons} persons each):")
     for key, values in summary.items():

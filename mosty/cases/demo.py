@@ -234,7 +234,7 @@ def load_cases_demo(*, seed: int = 20261122, scale: float | None = None) -> int:
     organisations = {o.slug: o for o in Organisation.objects.filter(slug__in=CASE_ORGANISATIONS)}
     if not organisations or Case.objects.filter(organisation__in=organisations.values()).exists():
         return 0
-    rng = random.Random(seed)  # noqa: S311 (demo data)
+    rng = random.Random(seed)  # noqa: S311  # nosec B311
     types = list(SupportType.objects.all())
     regions = {r.code: r for r in Region.objects.filter(code__in=REGIONS)}
     created = 0

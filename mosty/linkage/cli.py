@@ -102,8 +102,8 @@ def read_decisions(path: str | Path) -> list[Decision]:
 
 def _format_estimate(label: str, estimate: Estimate) -> str:
     return (
-        f"{label}: {estimate.point:,} (expected {estimate.expected:,.1f}, "
-        f"95% interval {estimate.low:,.0f}-{estimate.high:,.0f})"
+        f"{label}: {estimate.expected:,.0f} expected (95% interval {estimate.low:,.0f}-{estimate.high:,.0f}; "
+        f"clustered: {estimate.point:,})"
     )
 
 

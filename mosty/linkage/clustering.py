@@ -5,8 +5,10 @@
 - every pair a person decided is the same (`same`) ends in one cluster, whatever the model says;
 - no two records a person decided are different (`different`) end in one cluster, whatever chain of other
   links would join them: links are added strongest first, and a link that would join two groups holding such a
-  pair is skipped (greedy constrained agglomeration; without such decisions this is exactly connected components
-  of the links at or above the threshold);
+  pair is skipped (greedy constrained agglomeration; without such constraints this is exactly connected
+  components of the links at or above the threshold);
+- with `apart_below`, the model's own strong "different" verdicts (pairs scored below it) are kept the same
+  way, so that long lists do not chain namesakes into giant clusters;
 - decisions that contradict each other (a chain of "same" joining a "different" pair) keep the "same" links
   and are reported in `conflicts`, so a reviewer can look again;
 - labels are 0..k-1, numbered by the smallest record index in each cluster, so the result is deterministic.
@@ -65,25 +67,27 @@ def _relabel(roots: IntArray) -> IntArray:
 def connected_components(n: int, left: IntArray, right: IntArray) -> IntArray:
     """Component labels of the graph with these edges: each record's label is the smallest index in its component.
 
-    Min-label propagation with pointer jumping, in numpy: each round pulls every edge's two ends to the smaller
-    label, then lets every label follow its own label until it stops moving. Rounds grow with the diameter of
-    the largest component, which for persons (a handful of records each) is small.
+    Hooking and pointer jumping, in numpy: every edge whose ends are in different trees hangs the larger root
+    under the smaller one (where several edges compete for one root, one wins and the rest wait for the next
+    round), then every label follows its parent until the trees are flat. Rounds grow with the logarithm of
+    the largest component.
     """
     labels = np.arange(n, dtype=np.int64)
-    if len(left) == 0:
-        return labels
-    while True:
-        low = np.minimum(labels[left], labels[right])
-        before = labels.copy()
-        np.minimum.at(labels, left, low)
-        np.minimum.at(labels, right, low)
+    active_left, active_right = left, right
+    while len(active_left):
+        root_left, root_right = labels[active_left], labels[active_right]
+        differ = root_left != root_right
+        if not differ.any():
+            break
+        active_left, active_right = active_left[differ], active_right[differ]
+        root_left, root_right = root_left[differ], root_right[differ]
+        labels[np.maximum(root_left, root_right)] = np.minimum(root_left, root_right)
         while True:
             jumped = labels[labels]
             if np.array_equal(jumped, labels):
                 break
             labels = jumped
-        if np.array_equal(labels, before):
-            return labels
+    return labels
 
 
 def cluster(
@@ -95,12 +99,21 @@ def cluster(
     *,
     same: Iterable[tuple[int, int]] = (),
     different: Iterable[tuple[int, int]] = (),
+    apart_below: float | None = None,
 ) -> Clustering:
-    """Cluster `n` records from scored pairs (`left[i]`, `right[i]`, `probability[i]`) and human decisions."""
+    """Cluster `n` records from scored pairs (`left[i]`, `right[i]`, `probability[i]`) and human decisions.
+
+    With `apart_below`, a scored pair whose probability is below it counts as evidence that the two records
+    are different people, like a "different" decision: no chain of links may then join them. This is what
+    keeps connected components from chaining thousands of namesakes into one "person" in a long list.
+    """
     same = list(same)
-    different = list(different)
+    apart_pairs = list(different)
+    if apart_below is not None:
+        weak = probability < apart_below
+        apart_pairs += list(zip(left[weak].tolist(), right[weak].tolist(), strict=True))
     keep = probability >= threshold
-    if not different:
+    if not apart_pairs:
         edges_left = np.concatenate([left[keep], np.array([a for a, _ in same], dtype=np.int64)])
         edges_right = np.concatenate([right[keep], np.array([b for _, b in same], dtype=np.int64)])
         return Clustering(_relabel(connected_components(n, edges_left, edges_right)), [])
@@ -108,16 +121,17 @@ def cluster(
     uf = _UnionFind(n)
     for a, b in same:
         uf.union(a, b)
-    conflicts = [(a, b) for a, b in different if uf.find(a) == uf.find(b)]
-    apart: dict[int, set[int]] = {}
-    for a, b in different:
+    decided_apart = {(min(a, b), max(a, b)) for a, b in different}
+    conflicts = [(a, b) for a, b in sorted(decided_apart) if uf.find(a) == uf.find(b)]
+    partners: dict[int, list[int]] = {}
+    for a, b in apart_pairs:
         if uf.find(a) != uf.find(b):
-            apart.setdefault(a, set()).add(b)
-            apart.setdefault(b, set()).add(a)
-    # members of each root that carry a "different" decision, so a union checks only those
-    guarded: dict[int, set[int]] = {}
-    for record in apart:
-        guarded.setdefault(uf.find(record), set()).add(record)
+            partners.setdefault(a, []).append(b)
+            partners.setdefault(b, []).append(a)
+    # members of each root that have a partner they must stay apart from, so a union checks only those
+    guarded: dict[int, list[int]] = {}
+    for record in partners:
+        guarded.setdefault(uf.find(record), []).append(record)
 
     order = np.argsort(-probability[keep], kind="stable")
     kept_left, kept_right = left[keep][order], right[keep][order]
@@ -127,12 +141,12 @@ def cluster(
             continue
         guards_a, guards_b = guarded.get(ra), guarded.get(rb)
         if guards_a and guards_b:
-            roots_b_partners = {uf.find(p) for g in guards_a for p in apart[g]}
-            if rb in roots_b_partners:
+            small, other = (guards_a, rb) if len(guards_a) <= len(guards_b) else (guards_b, ra)
+            if any(uf.find(p) == other for g in small for p in partners[g]):
                 continue
         root = uf.union(ra, rb)
         if guards_a or guards_b:
-            merged = guarded.pop(ra, set()) | guarded.pop(rb, set())
+            merged = guarded.pop(ra, []) + guarded.pop(rb, [])
             guarded[root] = merged
     roots = np.fromiter((uf.find(i) for i in range(n)), dtype=np.int64, count=n)
     return Clustering(_relabel(roots), conflicts)

@@ -70,6 +70,8 @@ class LinkOptions:
     """Pairs at or above this probability join one person (unless a decision says otherwise)."""
     floor: float = 0.001
     """Pairs below this probability are not kept (neither for the review queue nor for the count)."""
+    apart_below: float | None = 0.01
+    """Scored pairs below this probability keep their records apart in clustering (no chain may join them)."""
     seed: int = 42
     threads: int = 2
     memory_limit: str = "4GB"
@@ -81,7 +83,7 @@ class LinkOptions:
     chunk_records: int = 250_000
     """Scoring runs in chunks of about this many records a side, so that the candidate pairs of a million
     records never sit in memory at once."""
-    temperature: tuple[float, float] = (1.0, 2.0)
+    temperature: tuple[float, float] = (1.0, 1.0)
     """Each draw for the count interval divides match weights by a temperature drawn in this range (`count.py`)."""
     count_floor: float = 0.01
     """Pairs whose (tempered) probability is below this are left out of the draws."""
@@ -327,7 +329,9 @@ def link_features(
             gammas = {k: np.concatenate([v, np.full(len(extra), -1, dtype=np.int64)]) for k, v in gammas.items()}
 
     say("clustering")
-    clustering = cluster(n, left, right, probability, options.threshold, same=same, different=different)
+    clustering = cluster(
+        n, left, right, probability, options.threshold, same=same, different=different, apart_below=options.apart_below
+    )
     membership = membership_probability(clustering.labels, left, right, probability)
     timings["cluster"] = time.perf_counter()
     say(f"counting persons ({options.samples} draws)")
@@ -394,7 +398,7 @@ def _score(
             casts = ", ".join(f'CAST("{f}_bf" AS BIT) AS "{f}_bf"' for f in BLOOM_FIELDS)
             select = f"* REPLACE ({casts})"
         # the SQL is built from our own column names only, never from input values
-        con.execute(f"CREATE TABLE mosty_records AS SELECT {select} FROM mosty_input_arrow")  # noqa: S608
+        con.execute(f"CREATE TABLE mosty_records AS SELECT {select} FROM mosty_input_arrow")  # noqa: S608  # nosec B608
         con.unregister("mosty_input_arrow")
         del table
         db_api = DuckDBAPI(connection=con)
@@ -444,7 +448,7 @@ def _score(
         gamma_columns = [f"gamma_{c['output_column_name']}" for c in comparisons(mode)]
         columns = ", ".join(["unique_id_l", "unique_id_r", "match_probability", "match_weight", *gamma_columns])
         order = "ORDER BY unique_id_l, unique_id_r"
-        fetched = con.execute(f"SELECT {columns} FROM {predictions.physical_name} {order}").fetchnumpy()  # noqa: S608
+        fetched = con.execute(f"SELECT {columns} FROM {predictions.physical_name} {order}").fetchnumpy()  # noqa: S608  # nosec B608
         timings["predict"] = time.perf_counter()
         model = trained
     except SplinkException as exc:

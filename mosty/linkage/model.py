@@ -158,7 +158,10 @@ def comparisons(mode: Mode) -> list[dict[str, Any]]:
                 },
                 {"sql_condition": family_close, "label_for_charts": "family very similar"},
                 {"sql_condition": f"({family_loose}) OR {fam_l} = {fam_r}", "label_for_charts": "family similar"},
-                {"sql_condition": f"{fk_l} = {gk_r} OR {gk_l} = {fk_r}", "label_for_charts": "swapped with given name"},
+                {
+                    "sql_condition": f"{fk_l} = {gk_r} AND {gk_l} = {fk_r}",
+                    "label_for_charts": "swapped with given name",
+                },
                 _else(),
             ],
         ),
@@ -171,8 +174,14 @@ def comparisons(mode: Mode) -> list[dict[str, Any]]:
                 {"sql_condition": f"list_has_any({gg_l}, {gg_r})", "label_for_charts": "same name group"},
                 _similar("given_key", mode, 0.88, 0.7, "similar"),
                 {
-                    "sql_condition": f"{gk_l} = {fk_r} OR {fk_l} = {gk_r}",
+                    # the family comparison already counts a swap; here it is neutral (m = u, fixed), so that
+                    # one swap is not counted twice
+                    "sql_condition": f"{gk_l} = {fk_r} AND {fk_l} = {gk_r}",
                     "label_for_charts": "swapped with family name",
+                    "m_probability": 0.01,
+                    "u_probability": 0.01,
+                    "fix_m_probability": True,
+                    "fix_u_probability": True,
                 },
                 _else(),
             ],
@@ -276,7 +285,11 @@ def clamp_parameters(trained: dict[str, Any], m_floor: float = M_FLOOR, prior_if
     prior = out.get("probability_two_random_records_match") or prior_if_none
     out["probability_two_random_records_match"] = min(max(float(prior), 1e-7), 0.5)
     for comparison in out["comparisons"]:
-        levels = [lvl for lvl in comparison["comparison_levels"] if not lvl.get("is_null_level")]
+        levels = [
+            lvl
+            for lvl in comparison["comparison_levels"]
+            if not lvl.get("is_null_level") and not lvl.get("fix_m_probability")
+        ]
         # a level EM never saw among matches has no m (None): it gets the floor
         values = [lvl.get("m_probability") for lvl in levels]
         floored = [max(float(v) if isinstance(v, int | float) else 0.0, m_floor) for v in values]

@@ -227,7 +227,7 @@ def load_registry_demo(*, today: dt.date | None = None) -> int:
     organisations = {o.slug: o for o in Organisation.objects.filter(slug__in=PROFILES)}
     if not organisations or Activity.objects.filter(organisation__in=organisations.values()).exists():
         return 0
-    rng = random.Random(20261122)  # noqa: S311 (demo data, not security)
+    rng = random.Random(20261122)  # noqa: S311  # nosec B311
     sectors = {s.slug: s for s in Sector.objects.all()}
     types = {t.slug: t for t in SupportType.objects.all()}
     regions = {r.code: r for r in Region.objects.all()}

@@ -49,7 +49,7 @@ def test_link_writes_one_row_per_record_and_a_summary(generated, lists, tmp_path
     assert pairwise_scores(predicted, generated.truth).f1 >= 0.95
     report = json.loads(summary.read_text(encoding="utf-8"))
     assert report["records"] == len(generated.records)
-    assert report["persons"]["low"] <= report["persons"]["point"] <= report["persons"]["high"] + 1
+    assert report["persons"]["low"] <= report["persons"]["expected"] <= report["persons"]["high"]
     assert {s["a"] for s in report["shared"]} <= set(SOURCES)
     err = capsys.readouterr().err
     assert "persons:" in err
