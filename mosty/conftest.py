@@ -57,3 +57,14 @@ def verified_client(client: Any, caseworker: Any) -> Any:
 
     login_verified(client, caseworker)
     return client
+
+
+@pytest.fixture
+def catalogues(db: None) -> None:
+    """The registry's shipped catalogues (sectors, support types, regions). A data migration loads them, but a
+    transactional test (`django_db(transaction=True)`) may run after another one that flushed every table."""
+    from mosty.registry.catalogue import sync_catalogues
+    from mosty.registry.models import Region, Sector, SupportType
+
+    if not SupportType.objects.exists():
+        sync_catalogues(sector_model=Sector, support_type_model=SupportType, region_model=Region)

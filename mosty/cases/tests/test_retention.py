@@ -297,6 +297,7 @@ def test_the_command_reports_progress_and_refuses_a_future_date(viewer) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("catalogues")
 def test_a_case_another_run_holds_is_skipped_and_done_next_time() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("row locks with SKIP LOCKED need PostgreSQL")
