@@ -11,7 +11,7 @@ more than the applicant needs (no names, no internal steps).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -305,16 +305,7 @@ class Triage:
     risk: int
     urgency: int
     deadline_soon: bool = False
-    notes: list[str] = field(default_factory=list)
 
     @property
     def score(self) -> int:
         return 2 * self.risk + self.urgency + (1 if self.deadline_soon else 0)
-
-
-RISK_LEVELS = (
-    (1, "low"),
-    (2, "medium"),
-    (3, "high"),
-    (4, "critical"),
-)

@@ -10,7 +10,6 @@ Activities are the 3W rows; needs are requests for help counted by region and se
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -285,10 +284,6 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    def is_current(self, on: Any = None) -> bool:
-        day = on or timezone.localdate()
-        return bool(self.start_date <= day and (self.end_date is None or self.end_date >= day))
 
 
 class Need(models.Model):

@@ -12,9 +12,8 @@ organisation may see:
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -60,13 +59,6 @@ def regions(*, country: str | None = None, kind: str | None = None) -> QuerySet[
 
 def exile_countries() -> QuerySet[Region]:
     return Region.objects.filter(kind=RegionKind.COUNTRY).exclude(country__in=("RU", "UA"))
-
-
-def region_by_code(code: str) -> Region:
-    try:
-        return Region.objects.get(code=code.strip().upper())
-    except Region.DoesNotExist:
-        raise NotFound from None
 
 
 # --- organisation profiles -------------------------------------------------------------------------------------
@@ -210,7 +202,6 @@ class ActivityFilters:
     organisation: Organisation | None = None
     current_on: dt.date | None = None
     national_republics: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def _activity_visible(viewer: Viewer) -> Q:
@@ -422,10 +413,3 @@ def access_own_need_by_id(viewer: Viewer, need_id: Any) -> Need:
         return needs(viewer).get(pk=need_id)
     except (Need.DoesNotExist, ValueError, TypeError, DjangoValidationError):
         raise NotFound from None
-
-
-def group_by_country(items: Iterable[Region]) -> dict[str, list[Region]]:
-    grouped: dict[str, list[Region]] = defaultdict(list)
-    for region in items:
-        grouped[region.country].append(region)
-    return dict(grouped)
